@@ -1,0 +1,138 @@
+"""Personas and `make_*` helpers for tests (loaded as a pytest plugin by conftest.py).
+
+Every view test has an outsider who is refused: `outsider` is a coordinator of another
+organisation, `stranger` a coordinator of another compartment of the same one.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from safehold.accounts.models import Compartment, Member, Organisation, Role
+from safehold.cases.actions import PersonDetails, open_case
+from safehold.cases.models import Person
+from safehold.shelters.actions import SafeHouseDetails, create_safe_house
+from safehold.shelters.models import SafeHouse
+
+PASSWORD = "correct horse battery staple"
+_counter = itertools.count(1)
+
+
+def make_organisation(name: str | None = None) -> Organisation:
+    return Organisation.objects.create(name=name or f"Org {next(_counter)}")
+
+
+def make_compartment(organisation: Organisation, name: str | None = None) -> Compartment:
+    return Compartment.objects.create(
+        organisation=organisation, name=name or f"Compartment {next(_counter)}"
+    )
+
+
+def make_member(
+    organisation: Organisation | None,
+    role: str = Role.COORDINATOR,
+    compartments: list[Compartment] | tuple[Compartment, ...] = (),
+    email: str | None = None,
+    **extra: Any,
+) -> Member:
+    member = Member.objects.create_user(
+        email or f"member{next(_counter)}@example.org",
+        PASSWORD,
+        organisation=organisation,
+        role=role,
+        display_name=extra.pop("display_name", ""),
+        **extra,
+    )
+    member.compartments.add(*compartments)
+    return member
+
+
+def make_person(compartment: Compartment, *, actor: Member | None = None, **fields: Any) -> Person:
+    phones = fields.pop("phones", [])
+    details = PersonDetails(
+        codename=fields.pop("codename", f"Sparrow-{next(_counter)}"),
+        compartment=compartment,
+        **fields,
+    )
+    return open_case(details, actor=actor, organisation=compartment.organisation, phones=phones)
+
+
+def make_safe_house(
+    compartment: Compartment, *, actor: Member | None = None, **fields: Any
+) -> SafeHouse:
+    details = SafeHouseDetails(
+        codename=fields.pop("codename", f"House-{next(_counter)}"),
+        compartment=compartment,
+        city=fields.pop("city", "Nizhny Novgorod"),
+        capacity=fields.pop("capacity", 2),
+        address=fields.pop("address", "ul. Test 1, kv. 2"),
+        **fields,
+    )
+    return create_safe_house(details, actor=actor, organisation=compartment.organisation)
+
+
+def login(member: Member) -> Client:
+    client = Client()
+    client.force_login(member)
+    return client
+
+
+@dataclass
+class World:
+    """One organisation with two compartments, a case and a safe house in the first."""
+
+    organisation: Organisation
+    compartment: Compartment
+    other_compartment: Compartment
+    admin: Member
+    coordinator: Member
+    viewer: Member
+    responder: Member
+    stranger: Member
+    outsider: Member
+    person: Person
+    safe_house: SafeHouse
+    today: datetime.date
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return build_world()
+
+
+def build_world() -> World:
+    """Create the personas' organisation; see World."""
+    organisation = make_organisation("Rainbow Shelter Network")
+    compartment = make_compartment(organisation, "North Caucasus")
+    other = make_compartment(organisation, "Siberia")
+    coordinator = make_member(organisation, Role.COORDINATOR, [compartment])
+    person = make_person(
+        compartment,
+        actor=coordinator,
+        codename="Falcon",
+        legal_name="Ruslan Testov",
+        notes="Hiding since March",
+        phones=["+79161234567"],
+    )
+    house = make_safe_house(compartment, actor=coordinator, codename="Lighthouse")
+    other_org = make_organisation("Another Network")
+    return World(
+        organisation=organisation,
+        compartment=compartment,
+        other_compartment=other,
+        admin=make_member(organisation, Role.ADMIN, [compartment]),
+        coordinator=coordinator,
+        viewer=make_member(organisation, Role.VIEWER, [compartment]),
+        responder=make_member(organisation, Role.RESPONDER, [compartment]),
+        stranger=make_member(organisation, Role.COORDINATOR, [other]),
+        outsider=make_member(other_org, Role.COORDINATOR, [make_compartment(other_org)]),
+        person=person,
+        safe_house=house,
+        today=datetime.date.today(),
+    )
