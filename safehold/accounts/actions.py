@@ -20,14 +20,18 @@ def generate_password() -> str:
 
 
 @transaction.atomic
-def create_organisation(name: str, *, actor: Member | None = None, phone_region: str = "RU") -> Organisation:
+def create_organisation(
+    name: str, *, actor: Member | None = None, phone_region: str = "RU"
+) -> Organisation:
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Enter the organisation's name.")})
     if Organisation.objects.filter(name__iexact=name).exists():
         raise ValidationError({"name": _("An organisation with this name exists.")})
     organisation = Organisation.objects.create(name=name, default_phone_region=phone_region)
-    record("organisation.created", actor=actor, target=organisation, organisation_id=organisation.id)
+    record(
+        "organisation.created", actor=actor, target=organisation, organisation_id=organisation.id
+    )
     return organisation
 
 
@@ -69,7 +73,9 @@ def create_member(
 
 
 @transaction.atomic
-def create_compartment(organisation: Organisation, name: str, *, actor: Member | None) -> Compartment:
+def create_compartment(
+    organisation: Organisation, name: str, *, actor: Member | None
+) -> Compartment:
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Enter the compartment's name.")})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -89,16 +89,16 @@ class Member(AbstractBaseUser, PermissionsMixin):
     email = EncryptedTextField(_("e-mail"))
     display_name = EncryptedTextField(_("display name"), blank=True)
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.VIEWER)
-    compartments = models.ManyToManyField(
+    compartments: models.ManyToManyField[Compartment, Any] = models.ManyToManyField(
         "Compartment", related_name="members", blank=True, verbose_name=_("compartments")
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(default=timezone.now, editable=False)
 
     USERNAME_FIELD = "email_index"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = MemberManager()
+    objects: ClassVar[MemberManager] = MemberManager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = _("member")

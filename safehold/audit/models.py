@@ -39,13 +39,6 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"audit #{self.seq} {self.action}"
 
-    @property
-    def details(self) -> dict[str, Any]:
-        from safehold.audit.chain import details_aad
-
-        value: dict[str, Any] = json.loads(decrypt(self.details_token, aad=details_aad(self.id)))
-        return value
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise RuntimeError("audit entries are append-only")
@@ -53,6 +46,13 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("audit entries are append-only")
+
+    @property
+    def details(self) -> dict[str, Any]:
+        from safehold.audit.chain import details_aad
+
+        value: dict[str, Any] = json.loads(decrypt(self.details_token, aad=details_aad(self.id)))
+        return value
 
 
 class AuditHead(models.Model):

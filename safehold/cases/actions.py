@@ -7,6 +7,7 @@ trust that the actor was allowed.
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,7 +70,9 @@ class PersonDetails:
     coordinator: Member | None = None
 
 
-def _check_codename_free(organisation: Organisation, codename: str, exclude: Any = None) -> None:
+def _check_codename_free(
+    organisation: Organisation, codename: str, exclude: uuid.UUID | None = None
+) -> None:
     taken = Person.objects.filter(organisation=organisation, codename__iexact=codename)
     if exclude is not None:
         taken = taken.exclude(pk=exclude)
@@ -101,7 +104,9 @@ def open_case(
         with transaction.atomic():
             person.save(force_insert=True)
     except IntegrityError as clash:
-        raise ValidationError({"codename": _("Another case already uses this codename.")}) from clash
+        raise ValidationError(
+            {"codename": _("Another case already uses this codename.")}
+        ) from clash
     StageChange.objects.create(person=person, from_stage="", to_stage=Stage.INTAKE, actor=actor)
     for raw in phones:
         _add_phone(person, raw)
@@ -164,13 +169,15 @@ def _add_phone(person: Person, raw: str, label: str = "") -> PersonPhone:
     except ValidationError as error:
         raise ValidationError({"number": error.messages}) from error
     index = phone_index(e164)
-    if PersonPhone.objects.filter(person__organisation=person.organisation, number_index=index).exists():
+    if PersonPhone.objects.filter(
+        person__organisation=person.organisation, number_index=index
+    ).exists():
         raise ValidationError({"number": _("This phone number already belongs to a case.")})
     return PersonPhone.objects.create(person=person, number=e164, number_index=index, label=label)
 
 
 @transaction.atomic
-def add_phone(person: Person, raw: str, *, actor: Member, label: str = "") -> PersonPhone:
+def add_phone(person: Person, raw: str, *, actor: Member | None, label: str = "") -> PersonPhone:
     """Validate, normalise and attach a phone number; raise ValidationError if it is bad."""
     phone = _add_phone(person, raw, label)
     record("person.phone_added", actor=actor, target=person, details={"phone": str(phone.pk)})
@@ -186,11 +193,19 @@ def remove_phone(phone: PersonPhone, *, actor: Member) -> None:
 
 @transaction.atomic
 def add_trusted_contact(
-    person: Person, *, actor: Member, name: str, relation: str = "", phone: str = "", notes: str = ""
+    person: Person,
+    *,
+    actor: Member,
+    name: str,
+    relation: str = "",
+    phone: str = "",
+    notes: str = "",
 ) -> TrustedContact:
     if not name.strip():
         raise ValidationError({"name": _("Enter the contact's name.")})
-    number = normalise_phone(phone, person.organisation.default_phone_region) if phone.strip() else ""
+    number = (
+        normalise_phone(phone, person.organisation.default_phone_region) if phone.strip() else ""
+    )
     contact = TrustedContact.objects.create(
         person=person, name=name.strip(), relation=relation.strip(), phone=number, notes=notes
     )
@@ -214,7 +229,16 @@ def remove_trusted_contact(contact: TrustedContact, *, actor: Member) -> None:
     contact.delete()
 
 
-DOCUMENT_FIELDS = ("kind", "country", "status", "number", "issued_on", "expires_on", "deadline", "deadline_note")
+DOCUMENT_FIELDS = (
+    "kind",
+    "country",
+    "status",
+    "number",
+    "issued_on",
+    "expires_on",
+    "deadline",
+    "deadline_note",
+)
 
 
 @transaction.atomic

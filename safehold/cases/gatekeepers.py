@@ -38,9 +38,7 @@ def can(member: Member | None, person: Person, need: Need) -> bool:
     )
 
 
-def get_document_for(
-    member: Member | None, document_id: uuid.UUID | str, need: Need
-) -> Document:
+def get_document_for(member: Member | None, document_id: uuid.UUID | str, need: Need) -> Document:
     """Return a document whose person `member` may reach for `need`, else Http404."""
     scope = scope_for(member, TargetKind.PERSON, need)
     try:

@@ -7,7 +7,7 @@ import datetime
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -38,6 +38,10 @@ COLUMN_FOR_FIELD = {"number": "phone", "to_stage": "stage"}
 MAX_CELL = 10_000
 
 
+class Writable(Protocol):
+    def write(self, text: str, /) -> Any: ...
+
+
 class ImportRefused(Exception):
     """The file was not imported; `problems` lists (line, reason) for every bad row."""
 
@@ -64,7 +68,11 @@ def _stage_lookup() -> dict[str, str]:
 
 
 def _split(cell: str) -> list[str]:
-    return [part.strip() for part in cell.replace(",", LIST_SEPARATOR).split(LIST_SEPARATOR) if part.strip()]
+    return [
+        part.strip()
+        for part in cell.replace(",", LIST_SEPARATOR).split(LIST_SEPARATOR)
+        if part.strip()
+    ]
 
 
 def _messages(error: ValidationError) -> str:
@@ -189,9 +197,7 @@ def import_persons(
     return report
 
 
-def export_persons(
-    persons: Iterable[Person], out: IO[str], *, organisation: Organisation
-) -> int:
+def export_persons(persons: Iterable[Person], out: Writable, *, organisation: Organisation) -> int:
     """Write `persons` as CSV with every column (decrypted); audit the export. Return rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -43,7 +44,9 @@ def occupancy(safe_house: SafeHouse, on: datetime.date | None = None) -> int:
     return _overlapping(safe_house.placements.all(), day, day).count()
 
 
-def _check_codename_free(organisation: Organisation, codename: str, exclude: object = None) -> None:
+def _check_codename_free(
+    organisation: Organisation, codename: str, exclude: uuid.UUID | None = None
+) -> None:
     taken = SafeHouse.objects.filter(organisation=organisation, codename__iexact=codename)
     if exclude is not None:
         taken = taken.exclude(pk=exclude)
@@ -90,7 +93,10 @@ def update_safe_house(house: SafeHouse, details: SafeHouseDetails, *, actor: Mem
     current = occupancy(locked)
     if details.capacity < current:
         raise ValidationError(
-            {"capacity": _("%(n)s people are placed here now; capacity cannot be lower.") % {"n": current}}
+            {
+                "capacity": _("%(n)s people are placed here now; capacity cannot be lower.")
+                % {"n": current}
+            }
         )
     changed = []
     for name, value in vars(details).items():
@@ -151,7 +157,12 @@ def place_person(
         person=person, safe_house=locked, start_date=start_date, end_date=end_date, created_by=actor
     )
     for target in (person, locked):
-        record("placement.created", actor=actor, target=target, details={"placement": str(placement.pk)})
+        record(
+            "placement.created",
+            actor=actor,
+            target=target,
+            details={"placement": str(placement.pk)},
+        )
     return placement
 
 
@@ -162,7 +173,9 @@ def end_placement(placement: Placement, *, actor: Member, end_date: datetime.dat
     placement.end_date = end_date
     placement.save(update_fields=["end_date"])
     for target in (placement.person, placement.safe_house):
-        record("placement.ended", actor=actor, target=target, details={"placement": str(placement.pk)})
+        record(
+            "placement.ended", actor=actor, target=target, details={"placement": str(placement.pk)}
+        )
 
 
 @dataclass(frozen=True)

@@ -114,9 +114,7 @@ def test_details_are_stored_encrypted() -> None:
     organisation = make_organisation()
     entry = record("test.event", actor=None, target=organisation, details={"reason": "Zarema"})
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT details_token FROM audit_auditentry WHERE id = %s", [entry.id.hex]
-        )
+        cursor.execute("SELECT details_token FROM audit_auditentry WHERE id = %s", [entry.id.hex])
         (stored,) = cursor.fetchone()
     assert "Zarema" not in stored
     assert AuditEntry.objects.get(pk=entry.pk).details == {"reason": "Zarema"}

@@ -26,9 +26,9 @@ pytestmark = pytest.mark.django_db
 
 def _audit_actions(person: Person) -> list[str]:
     return list(
-        AuditEntry.objects.filter(object_id=str(person.pk)).order_by("seq").values_list(
-            "action", flat=True
-        )
+        AuditEntry.objects.filter(object_id=str(person.pk))
+        .order_by("seq")
+        .values_list("action", flat=True)
     )
 
 
@@ -36,7 +36,11 @@ def test_opening_a_case_starts_at_intake_and_is_audited(world: World) -> None:
     person = make_person(world.compartment, actor=world.coordinator, legal_name="Adam")
     assert person.stage == Stage.INTAKE
     change = StageChange.objects.get(person=person)
-    assert (change.from_stage, change.to_stage, change.actor) == ("", Stage.INTAKE, world.coordinator)
+    assert (change.from_stage, change.to_stage, change.actor) == (
+        "",
+        Stage.INTAKE,
+        world.coordinator,
+    )
     assert _audit_actions(person) == ["person.created"]
 
 

@@ -65,7 +65,11 @@ def test_bad_rows_are_named_by_line_and_nothing_is_imported(world: World, tmp_pa
         out, err = io.StringIO(), io.StringIO()
         try:
             call_command(
-                "import", "persons", str(_file(tmp_path, text)), stdout=out, stderr=err,
+                "import",
+                "persons",
+                str(_file(tmp_path, text)),
+                stdout=out,
+                stderr=err,
                 org=world.organisation.name,
             )
         finally:
@@ -135,7 +139,11 @@ def test_an_export_imports_back_into_another_organisation(world: World, tmp_path
     out, _ = _run("export", "persons", "--org", world.organisation.name)
     other = make_organisation("Sister Network")
     _run(
-        "import", "persons", str(_file(tmp_path, out)), "--org", other.name,
+        "import",
+        "persons",
+        str(_file(tmp_path, out)),
+        "--org",
+        other.name,
         "--create-compartments",
     )
     copy = Person.objects.get(organisation=other, codename="Falcon")

@@ -43,5 +43,7 @@ class Command(BaseCommand):
                 )
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error
-        self.stdout.write(f"Organisation {organisation.id} created with compartment {compartment.name}.")
+        self.stdout.write(
+            f"Organisation {organisation.id} created with compartment {compartment.name}."
+        )
         self.stdout.write(f"One-time password for the admin (shown once, change it): {password}")
