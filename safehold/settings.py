@@ -27,9 +27,7 @@ DEBUG = _flag("SAFEHOLD_DEBUG")
 TESTING = _flag("SAFEHOLD_TESTING")
 
 # The master key lives outside the database; see safehold/crypto/keys.py.
-SAFEHOLD_KEY_FILE = Path(
-    os.environ.get("SAFEHOLD_KEY_FILE", DATA_DIR / "safehold.key")
-).resolve()
+SAFEHOLD_KEY_FILE = Path(os.environ.get("SAFEHOLD_KEY_FILE", DATA_DIR / "safehold.key")).resolve()
 
 
 def _secret_key() -> str:
@@ -188,9 +186,7 @@ STORAGES = {
 }
 if TESTING:
     # Tests render pages without running collectstatic first.
-    STORAGES["staticfiles"] = {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-    }
+    STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
     WHITENOISE_USE_FINDERS = True
 
 # --- Logging: ids only, never names, phones, addresses, PINs or message text ----------

@@ -30,9 +30,7 @@ class Grant(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
-    member = models.ForeignKey(
-        "accounts.Member", on_delete=models.CASCADE, related_name="grants"
-    )
+    member = models.ForeignKey("accounts.Member", on_delete=models.CASCADE, related_name="grants")
     target_kind = models.CharField(max_length=20, choices=TargetKind.choices)
     target_id = models.UUIDField()
     need = models.PositiveSmallIntegerField(choices=Need.choices, default=Need.VIEW)

@@ -17,9 +17,7 @@ def normalise_phone(raw: str, default_region: str = "RU") -> str:
     except phonenumbers.NumberParseException as error:
         raise ValidationError(_("This is not a phone number."), code="invalid") from error
     if not phonenumbers.is_valid_number(parsed):
-        raise ValidationError(
-            _("This phone number is not valid for its country."), code="invalid"
-        )
+        raise ValidationError(_("This phone number is not valid for its country."), code="invalid")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
