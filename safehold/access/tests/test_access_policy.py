@@ -105,3 +105,42 @@ def test_a_grant_does_not_cross_organisations(world: World) -> None:
         need=Need.VIEW,
     )
     assert not persons_for(world.outsider).exists()
+
+
+def test_granting_and_revoking_are_audited_and_take_effect(world: World) -> None:
+    from safehold.access.actions import grant_access, revoke_grant
+    from safehold.audit.models import AuditEntry
+
+    grant = grant_access(
+        world.responder,
+        kind=TargetKind.PERSON,
+        target_id=world.person.pk,
+        organisation_id=world.organisation.pk,
+        need=Need.VIEW,
+        actor=world.coordinator,
+    )
+    assert _reaches(world.responder, world, Need.VIEW)
+    revoke_grant(grant, actor=world.coordinator)
+    assert not _reaches(world.responder, world, Need.VIEW)
+    actions = list(
+        AuditEntry.objects.filter(object_id=str(world.responder.pk)).values_list(
+            "action", flat=True
+        )
+    )
+    assert actions[-2:] == ["access.granted", "access.revoked"]
+
+
+def test_a_grant_to_another_organisation_is_refused(world: World) -> None:
+    from django.core.exceptions import ValidationError
+
+    from safehold.access.actions import grant_access
+
+    with pytest.raises(ValidationError):
+        grant_access(
+            world.outsider,
+            kind=TargetKind.PERSON,
+            target_id=world.person.pk,
+            organisation_id=world.organisation.pk,
+            need=Need.VIEW,
+            actor=world.coordinator,
+        )
