@@ -194,13 +194,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"redact_paths": {"()": "safehold.lib.logs.RedactRequestPaths"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SAFEHOLD_LOG_LEVEL", "INFO")},
     "loggers": {
-        # Django's request logger prints the request on errors; our error pages and
-        # handlers already record ids, so keep its detail out of the log.
-        "django.request": {"level": "ERROR"},
-        "django.security": {"level": "WARNING"},
+        # Django's request loggers print the path and, on a crash, the traceback;
+        # the filter keeps only paths of our own URLs (ids) and the exception type.
+        "django.request": {"level": "WARNING", "filters": ["redact_paths"]},
+        "django.security": {"level": "WARNING", "filters": ["redact_paths"]},
+        "django.server": {"level": "INFO", "filters": ["redact_paths"]},
     },
 }
 ADMINS: list[tuple[str, str]] = []
