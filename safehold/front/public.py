@@ -1,0 +1,24 @@
+"""The reviewed list of views that answer without a login.
+
+Every other view requires a signed-in member (see `LoginRequiredByDefaultMiddleware`).
+Adding a name here makes a page reachable by anyone on the internet, so each entry
+says why it must be public. Names are full view names, namespace included.
+"""
+
+from __future__ import annotations
+
+PUBLIC_URL_NAMES: frozenset[str] = frozenset(
+    {
+        # The sign-in form itself.
+        "login",
+        # Switching the interface language before signing in; it only sets a cookie.
+        "set_language",
+    }
+)
+# Static files (the style sheet and htmx) are public too, but need no entry: WhiteNoise
+# answers /static/ before any view is resolved, and they hold nothing about anyone.
+
+
+def is_public(view_name: str | None) -> bool:
+    """Return whether the view called `view_name` may be used without signing in."""
+    return view_name in PUBLIC_URL_NAMES

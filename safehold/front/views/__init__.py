@@ -1,0 +1,1 @@
+"""Views parse input, fetch through the gatekeepers, call one action and render."""

@@ -1,0 +1,83 @@
+"""URLs of the web interface. Records are addressed by UUID only, never by name."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+
+from safehold.front.views import (
+    auth,
+    documents,
+    home,
+    person_parts,
+    persons,
+    placements,
+    safe_houses,
+)
+
+handler400 = "safehold.front.errors.bad_request"
+handler403 = "safehold.front.errors.permission_denied"
+handler404 = "safehold.front.errors.page_not_found"
+handler500 = "safehold.front.errors.server_error"
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("login/", auth.login_view, name="login"),
+    path("logout/", auth.logout_view, name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    # Persons
+    path("persons/", persons.person_list, name="person_list"),
+    path("persons/new/", persons.person_create, name="person_create"),
+    path("persons/<uuid:person_id>/", persons.person_detail, name="person_detail"),
+    path("persons/<uuid:person_id>/reveal/", persons.person_reveal, name="person_reveal"),
+    path("persons/<uuid:person_id>/edit/", persons.person_edit, name="person_edit"),
+    path(
+        "persons/<uuid:person_id>/stage/", person_parts.person_move_stage, name="person_move_stage"
+    ),
+    path(
+        "persons/<uuid:person_id>/phones/new/",
+        person_parts.person_add_phone,
+        name="person_add_phone",
+    ),
+    path(
+        "persons/<uuid:person_id>/contacts/new/",
+        person_parts.person_add_contact,
+        name="person_add_contact",
+    ),
+    path(
+        "persons/<uuid:person_id>/documents/new/",
+        documents.document_create,
+        name="document_create",
+    ),
+    path("documents/<uuid:document_id>/edit/", documents.document_edit, name="document_edit"),
+    # Safe houses
+    path("safe-houses/", safe_houses.safe_house_list, name="safe_house_list"),
+    path("safe-houses/new/", safe_houses.safe_house_create, name="safe_house_create"),
+    path(
+        "safe-houses/<uuid:safe_house_id>/", safe_houses.safe_house_detail, name="safe_house_detail"
+    ),
+    path(
+        "safe-houses/<uuid:safe_house_id>/reveal/",
+        safe_houses.safe_house_reveal,
+        name="safe_house_reveal",
+    ),
+    path(
+        "safe-houses/<uuid:safe_house_id>/edit/",
+        safe_houses.safe_house_edit,
+        name="safe_house_edit",
+    ),
+    path(
+        "safe-houses/<uuid:safe_house_id>/status/",
+        safe_houses.safe_house_status,
+        name="safe_house_status",
+    ),
+    path(
+        "safe-houses/<uuid:safe_house_id>/place/",
+        placements.placement_create,
+        name="placement_create",
+    ),
+    path(
+        "safe-houses/<uuid:safe_house_id>/placements/<uuid:placement_id>/end/",
+        placements.placement_end,
+        name="placement_end",
+    ),
+]
