@@ -162,6 +162,9 @@ SECURE_HSTS_SECONDS = 0 if _LOCAL else 63072000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not _LOCAL
 SECURE_HSTS_PRELOAD = not _LOCAL
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies in front of Safehold append to X-Forwarded-For; login
+# throttling per address uses the client address the outermost one saw.
+SAFEHOLD_TRUSTED_PROXIES = int(os.environ.get("SAFEHOLD_TRUSTED_PROXIES", "0"))
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "no-referrer"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

@@ -7,10 +7,11 @@ trust that the actor was allowed.
 from __future__ import annotations
 
 import datetime
+import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -31,6 +32,8 @@ from safehold.crypto.envelope import blind_index
 from safehold.lib.phones import normalise_phone
 
 PHONE_INDEX_PURPOSE = "person-phone"
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # Fields a coordinator may set on a person, and which of them are sensitive.
 PERSON_FIELDS = (
@@ -87,6 +90,37 @@ def _check_same_organisation(details: PersonDetails, organisation: Organisation)
         raise ValidationError({"coordinator": _("Choose a member of your organisation.")})
 
 
+class PhoneConflict(ValidationError):
+    """The number is already on a case, possibly one the caller may not see."""
+
+
+def _audited_phone_conflict(function: Callable[P, R]) -> Callable[P, R]:
+    """Record a refused duplicate phone after the refused change is rolled back.
+
+    Telling a coordinator "this number is known" lets an informer probe numbers across
+    compartments; it cannot be hidden without dropping the uniqueness that inbound SMS
+    needs, so every such refusal is audited where colleagues can see the probing.
+    """
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return function(*args, **kwargs)
+        except PhoneConflict:
+            actor = kwargs.get("actor")
+            organisation = kwargs.get("organisation") or getattr(args[0], "organisation", None)
+            record(
+                "person.phone_conflict",
+                actor=actor,  # type: ignore[arg-type]
+                target=organisation,
+                organisation_id=getattr(organisation, "pk", None),
+            )
+            raise
+
+    return wrapper
+
+
+@_audited_phone_conflict
 @transaction.atomic
 def open_case(
     details: PersonDetails,
@@ -172,10 +206,13 @@ def _add_phone(person: Person, raw: str, label: str = "") -> PersonPhone:
     if PersonPhone.objects.filter(
         person__organisation=person.organisation, number_index=index
     ).exists():
-        raise ValidationError({"number": _("This phone number already belongs to a case.")})
+        raise PhoneConflict(
+            {"number": _("This phone number cannot be added. If it is right, ask an admin.")}
+        )
     return PersonPhone.objects.create(person=person, number=e164, number_index=index, label=label)
 
 
+@_audited_phone_conflict
 @transaction.atomic
 def add_phone(person: Person, raw: str, *, actor: Member | None, label: str = "") -> PersonPhone:
     """Validate, normalise and attach a phone number; raise ValidationError if it is bad."""

@@ -65,9 +65,15 @@ def test_a_bad_phone_is_refused_and_nothing_is_written(world: World, raw: str) -
     assert before == after
 
 
-def test_a_phone_belongs_to_one_case_only(world: World) -> None:
+def test_a_phone_belongs_to_one_case_only_and_probing_is_audited(world: World) -> None:
+    other = make_person(world.compartment)
     with pytest.raises(ValidationError):
-        add_phone(make_person(world.compartment), "+7 916 123-45-67", actor=world.coordinator)
+        add_phone(other, "+7 916 123-45-67", actor=world.stranger)
+    with pytest.raises(ValidationError):
+        make_person(world.compartment, actor=world.stranger, phones=["+79161234567"])
+    probes = AuditEntry.objects.filter(action="person.phone_conflict")
+    assert [p.actor_id for p in probes] == [world.stranger.pk, world.stranger.pk]
+    assert not PersonPhone.objects.filter(person=other).exists()
 
 
 def test_a_stage_move_keeps_who_when_and_why(world: World) -> None:
