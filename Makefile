@@ -10,6 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # The test database on PostgreSQL; pytest-django creates and drops test_<name>.
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/safehold
+MESSAGE_FLAGS := -l ru --no-obsolete --no-location --ignore '*/tests/*' --ignore 'static/*'
 
 .PHONY: run test lint check setup test-setup serve messages clean
 
@@ -56,7 +57,7 @@ check: lint test
 
 # Refresh the message catalogues after changing user-facing strings.
 messages: $(STAMP)
-	cd safehold && ../$(BIN)/safehold makemessages -l ru --no-obsolete --no-location
+	cd safehold && ../$(BIN)/safehold makemessages $(MESSAGE_FLAGS)
 	cd safehold && ../$(BIN)/safehold compilemessages -l ru
 
 clean:
