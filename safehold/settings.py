@@ -166,7 +166,10 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # throttling per address uses the client address the outermost one saw.
 SAFEHOLD_TRUSTED_PROXIES = int(os.environ.get("SAFEHOLD_TRUSTED_PROXIES", "0"))
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# "same-origin", not "no-referrer": under no-referrer browsers send `Origin: null` with
+# form posts, which Django's CSRF check rightly refuses. Our URLs carry only ids, and
+# no other site ever receives them.
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 

@@ -51,7 +51,7 @@ def test_it_sends_the_other_security_headers(world):
     assert response["Cross-Origin-Resource-Policy"] == "same-origin"
     assert response["Cache-Control"] == "no-store"
     assert response["X-Frame-Options"] == "DENY"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
