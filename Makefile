@@ -38,6 +38,8 @@ run: setup
 test-setup: $(STAMP)
 	@command -v msgfmt >/dev/null && command -v xgettext >/dev/null || \
 		{ apt-get update -qq && apt-get install -y -qq gettext >/dev/null; }
+	@test -x /usr/bin/chromium || \
+		{ apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
 test: test-setup
 	SAFEHOLD_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -n 2 -q
