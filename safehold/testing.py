@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import datetime
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
 
 from safehold.accounts.models import Compartment, Member, Organisation, Role
-from safehold.cases.actions import PersonDetails, open_case
+from safehold.cases.actions import PersonDetails, open_case, save_document
 from safehold.cases.models import Person
-from safehold.shelters.actions import SafeHouseDetails, create_safe_house
+from safehold.shelters.actions import SafeHouseDetails, create_safe_house, place_person
 from safehold.shelters.models import SafeHouse
 
 PASSWORD = "correct horse battery staple"
@@ -136,3 +138,42 @@ def build_world() -> World:
         safe_house=house,
         today=datetime.date.today(),
     )
+
+
+def url_routes() -> Iterator[tuple[str, URLPattern]]:
+    """Yield every (route, pattern) of the app, e.g. ("persons/<uuid:person_id>/", ...)."""
+
+    def walk(resolver: URLResolver, prefix: str) -> Iterator[tuple[str, URLPattern]]:
+        for entry in resolver.url_patterns:
+            if isinstance(entry, URLResolver):
+                yield from walk(entry, prefix + str(entry.pattern))
+            else:
+                yield prefix + str(entry.pattern), entry
+
+    return walk(get_resolver(), "")
+
+
+def fill_route(route: str, ids: dict[str, str]) -> str:
+    """Turn 'persons/<uuid:person_id>/' into a real path with the given ids."""
+    path = route
+    for name, value in ids.items():
+        path = path.replace(f"<uuid:{name}>", value)
+    assert "<" not in path, f"no id given for a parameter of {route!r}"
+    return "/" + path
+
+
+@pytest.fixture
+def record_ids(world: World) -> dict[str, str]:
+    """Ids of one record of every kind in the world, by URL parameter name."""
+    document = save_document(
+        world.person, {"kind": "passport", "country": "RU"}, actor=world.coordinator
+    )
+    placement = place_person(
+        world.person, world.safe_house, actor=world.coordinator, start_date=world.today
+    )
+    return {
+        "person_id": str(world.person.pk),
+        "safe_house_id": str(world.safe_house.pk),
+        "document_id": str(document.pk),
+        "placement_id": str(placement.pk),
+    }

@@ -7,58 +7,19 @@ they may open (their own lists, forms) must not mention the record.
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Iterator
-
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 
-from safehold.cases.actions import save_document
 from safehold.front.public import PUBLIC_URL_NAMES
-from safehold.shelters.actions import place_person
-from safehold.testing import World, login
+from safehold.testing import World, fill_route, login, url_routes
 
 pytestmark = pytest.mark.django_db
-
-
-def _patterns(resolver: URLResolver, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
-    for entry in resolver.url_patterns:
-        if isinstance(entry, URLResolver):
-            yield from _patterns(entry, prefix + str(entry.pattern))
-        else:
-            yield prefix + str(entry.pattern), entry
-
-
-def _fill(route: str, ids: dict[str, str]) -> str:
-    """Turn 'persons/<uuid:person_id>/' into a real path with the world's ids."""
-    path = route
-    for name, value in ids.items():
-        path = path.replace(f"<uuid:{name}>", value)
-    assert "<" not in path, f"the walker does not know how to fill {route!r}: add its parameter"
-    return "/" + path
-
-
-@pytest.fixture
-def targets(world: World) -> dict[str, str]:
-    document = save_document(
-        world.person, {"kind": "passport", "country": "RU"}, actor=world.coordinator
-    )
-    placement = place_person(
-        world.person, world.safe_house, actor=world.coordinator, start_date=datetime.date.today()
-    )
-    return {
-        "person_id": str(world.person.pk),
-        "safe_house_id": str(world.safe_house.pk),
-        "document_id": str(document.pk),
-        "placement_id": str(placement.pk),
-    }
 
 
 def _routes() -> list[tuple[str, str | None]]:
     return [
         (route, pattern.name)
-        for route, pattern in _patterns(get_resolver())
+        for route, pattern in url_routes()
         # Logging out would turn the rest of the walk into an anonymous one.
         if pattern.name not in PUBLIC_URL_NAMES | {"logout"}
     ]
@@ -71,13 +32,13 @@ def test_the_walk_covers_record_pages() -> None:
 
 @pytest.mark.parametrize("persona", ["anonymous", "outsider", "stranger", "responder"])
 def test_no_outsider_gets_a_record_anywhere(
-    world: World, targets: dict[str, str], persona: str
+    world: World, record_ids: dict[str, str], persona: str
 ) -> None:
     client = Client() if persona == "anonymous" else login(getattr(world, persona))
-    secrets = [world.person.codename, world.safe_house.codename, *targets.values()]
+    secrets = [world.person.codename, world.safe_house.codename, *record_ids.values()]
     checked = 0
     for route, name in _routes():
-        path = _fill(route, targets)
+        path = fill_route(route, record_ids)
         for method in ("get", "post"):
             response = getattr(client, method)(path, {"reason": "x", "to_stage": "departed"})
             body = response.content.decode(errors="replace")
@@ -94,10 +55,10 @@ def test_no_outsider_gets_a_record_anywhere(
     assert world.person.stage != "departed"
 
 
-def test_the_walker_would_notice_a_leak(world: World, targets: dict[str, str]) -> None:
+def test_the_walker_would_notice_a_leak(world: World, record_ids: dict[str, str]) -> None:
     # The control: the rightful coordinator does get 200 on the record pages.
     client = login(world.coordinator)
-    path = _fill("persons/<uuid:person_id>/", targets)
+    path = fill_route("persons/<uuid:person_id>/", record_ids)
     response = client.get(path)
     assert response.status_code == 200
     assert world.person.codename in response.content.decode()
