@@ -6,7 +6,6 @@ caught a referrer policy that made every real form post fail the CSRF check.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,12 +28,12 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def page() -> Iterator[object]:
+def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is missing: `make test` installs it")
     # Playwright's sync API runs an event loop in this thread; Django's ORM would
     # otherwise refuse to run beside it in the test's own thread.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

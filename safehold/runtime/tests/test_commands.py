@@ -63,7 +63,11 @@ def test_demo_loads_once_and_prints_the_same_logins(settings, tmp_path: Path) ->
 
 
 def test_the_deploy_check_is_clean_with_production_settings(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SAFEHOLD_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SAFEHOLD_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env.update(
         SAFEHOLD_DATA_DIR=str(tmp_path),
         SAFEHOLD_SECRET_KEY="x" * 20 + "production-secret-key-of-enough-length-and-variety-42",
