@@ -13,9 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from safehold.audit.models import AuditEntry, AuditHead
-from safehold.crypto.envelope import encrypt, sha256_hex
+from safehold.crypto.envelope import encrypt, keyed_digest
 
 GENESIS_HASH = "0" * 64
+CHAIN_PURPOSE = "audit-chain"
 
 
 def details_aad(entry_id: uuid.UUID) -> bytes:
@@ -52,7 +53,9 @@ def _entry_digest(
         ],
         separators=(",", ":"),
     )
-    return sha256_hex(canonical.encode())
+    # Keyed, not a bare SHA-256: with the key outside the database, nobody who can only
+    # write the database can rehash a rewritten tail so that it verifies.
+    return keyed_digest(CHAIN_PURPOSE, canonical)
 
 
 def append(

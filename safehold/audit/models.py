@@ -15,8 +15,8 @@ from safehold.lib.ids import new_id
 class AuditEntry(models.Model):
     """One audited event. Never updated or deleted; `entry_hash` covers `prev_hash`.
 
-    Details are encrypted (they may quote a reason typed by a member); the hash covers
-    the ciphertext, so `safehold audit verify` needs no key.
+    Details are encrypted (they may quote a reason typed by a member); the entry's
+    HMAC covers the ciphertext and the previous entry's HMAC.
     """
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)

@@ -120,6 +120,15 @@ def blind_index(purpose: str, value: str) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
+def keyed_digest(purpose: str, message: str) -> str:
+    """Return an HMAC-SHA256 hex digest of `message` under the index key.
+
+    For authenticating records (the audit chain): whoever can write the database but
+    lacks the master key cannot compute a digest that verifies.
+    """
+    return blind_index(purpose, message)
+
+
 def sha256_hex(data: bytes) -> str:
     """Return the SHA-256 hex digest of `data` (not keyed: never use it to hide a value)."""
     return hashlib.sha256(data).hexdigest()
