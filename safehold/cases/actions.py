@@ -159,17 +159,26 @@ def update_person(person: Person, details: PersonDetails, *, actor: Member) -> l
     _check_same_organisation(details, person.organisation)
     if details.codename.casefold() != person.codename.casefold():
         _check_codename_free(person.organisation, details.codename, exclude=person.pk)
+    # Change a locked copy: a refused edit leaves the caller's object as it was.
+    locked = Person.objects.select_for_update().get(pk=person.pk)
     changed = []
     for name, value in vars(details).items():
-        if getattr(person, name) != value:
-            setattr(person, name, value)
+        if getattr(locked, name) != value:
+            setattr(locked, name, value)
             changed.append(name)
     if not changed:
         return []
-    person.full_clean(exclude=["organisation", "compartment", "coordinator"])
-    person.updated_at = timezone.now()
-    person.save()
-    record("person.updated", actor=actor, target=person, details={"fields": sorted(changed)})
+    locked.full_clean(exclude=["organisation", "compartment", "coordinator"])
+    locked.updated_at = timezone.now()
+    try:
+        with transaction.atomic():
+            locked.save()
+    except IntegrityError as clash:
+        raise ValidationError(
+            {"codename": _("Another case already uses this codename.")}
+        ) from clash
+    record("person.updated", actor=actor, target=locked, details={"fields": sorted(changed)})
+    person.refresh_from_db()
     return changed
 
 
@@ -202,14 +211,23 @@ def _add_phone(person: Person, raw: str, label: str = "") -> PersonPhone:
         e164 = normalise_phone(raw, person.organisation.default_phone_region)
     except ValidationError as error:
         raise ValidationError({"number": error.messages}) from error
+    conflict = PhoneConflict(
+        {"number": _("This phone number cannot be added. If it is right, ask an admin.")}
+    )
     index = phone_index(e164)
-    if PersonPhone.objects.filter(
-        person__organisation=person.organisation, number_index=index
-    ).exists():
-        raise PhoneConflict(
-            {"number": _("This phone number cannot be added. If it is right, ask an admin.")}
-        )
-    return PersonPhone.objects.create(person=person, number=e164, number_index=index, label=label)
+    if PersonPhone.objects.filter(organisation=person.organisation, number_index=index).exists():
+        raise conflict
+    try:
+        with transaction.atomic():
+            return PersonPhone.objects.create(
+                person=person,
+                organisation=person.organisation,
+                number=e164,
+                number_index=index,
+                label=label,
+            )
+    except IntegrityError as clash:  # a concurrent request added it first
+        raise conflict from clash
 
 
 @_audited_phone_conflict

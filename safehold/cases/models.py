@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -76,7 +77,7 @@ class Person(models.Model):
         ordering = ["codename"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "codename"], name="person_codename_unique_in_org"
+                Lower("codename"), "organisation", name="person_codename_unique_in_org"
             )
         ]
 
@@ -89,13 +90,22 @@ class PersonPhone(models.Model):
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="phones")
+    # Kept beside the person so the database itself refuses a number on two cases.
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
     number = EncryptedTextField(_("phone number"))
-    number_index = models.CharField(max_length=64, db_index=True, editable=False)
-    label = models.CharField(_("label"), max_length=40, blank=True)
+    number_index = models.CharField(max_length=64, editable=False)
+    label = EncryptedTextField(_("label"), blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "number_index"], name="phone_unique_in_org"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"phone {self.pk}"

@@ -12,8 +12,10 @@ from typing import IO, Any, Protocol
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
+from django.utils.translation import gettext as _
 
-from safehold.accounts.models import Compartment, Organisation
+from safehold.accounts.actions import create_compartment
+from safehold.accounts.models import Organisation
 from safehold.audit.chain import record
 from safehold.cases.actions import PersonDetails, add_phone, move_stage, open_case
 from safehold.cases.models import Person, RiskLevel, Stage
@@ -68,11 +70,20 @@ def _stage_lookup() -> dict[str, str]:
 
 
 def _split(cell: str) -> list[str]:
-    return [
-        part.strip()
-        for part in cell.replace(",", LIST_SEPARATOR).split(LIST_SEPARATOR)
-        if part.strip()
-    ]
+    return [part.strip() for part in cell.split(LIST_SEPARATOR) if part.strip()]
+
+
+# A cell starting with one of these runs as a formula when a spreadsheet opens the file.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _defuse(cell: str) -> str:
+    """Prefix a would-be formula with an apostrophe, as spreadsheets themselves do."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def _undefuse(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
 
 
 def _messages(error: ValidationError) -> str:
@@ -110,14 +121,19 @@ def import_persons(
     problems: list[tuple[int, str]] = []
     seen: set[str] = set()
     with transaction.atomic():
+        line_after = reader.line_num
         for row in reader:
-            line = reader.line_num
-            cells = {k: (v or "").strip() for k, v in row.items() if k is not None}
+            # A quoted cell may span lines: a row starts right after the previous one ended.
+            line, line_after = line_after + 1, reader.line_num
+            cells = {k: _undefuse((v or "").strip()) for k, v in row.items() if k is not None}
             if None in row:
                 problems.append((line, "more cells than columns"))
                 continue
             if any(len(v) > MAX_CELL for v in cells.values()):
                 problems.append((line, f"a cell is longer than {MAX_CELL} characters"))
+                continue
+            if any("\x00" in v for v in cells.values()):
+                problems.append((line, "a cell holds a NUL character"))
                 continue
             codename = cells.get("codename", "")
             if not codename:
@@ -140,8 +156,11 @@ def import_persons(
                         (line, f"unknown compartment '{name}' (use --create-compartments)")
                     )
                     continue
-                compartment = Compartment.objects.create(organisation=organisation, name=name)
-                record("compartment.created", actor=None, target=compartment)
+                try:
+                    compartment = create_compartment(organisation, name, actor=None)
+                except ValidationError as error:
+                    problems.append((line, _messages(error)))
+                    continue
                 compartments[name.casefold()] = compartment
                 report.compartments_created.append(name)
             stage = stages.get(cells.get("stage", "").casefold() or Stage.INTAKE.value)
@@ -179,7 +198,9 @@ def import_persons(
                     for number in _split(cells.get("phone", "")):
                         add_phone(person, number, actor=None)
                     if stage != Stage.INTAKE:
-                        move_stage(person, stage, actor=None, reason="Imported from spreadsheet")
+                        move_stage(
+                            person, stage, actor=None, reason=_("Imported from a spreadsheet")
+                        )
             except ValidationError as error:
                 problems.append((line, _messages(error)))
                 continue
@@ -204,22 +225,21 @@ def export_persons(persons: Iterable[Person], out: Writable, *, organisation: Or
     writer.writerow(COLUMNS)
     count = 0
     for person in persons:
-        writer.writerow(
-            [
-                person.codename,
-                person.legal_name,
-                f"{LIST_SEPARATOR} ".join(p.number for p in person.phones.all()),
-                person.city,
-                person.stage,
-                person.compartment.name,
-                person.notes,
-                f"{LIST_SEPARATOR} ".join(person.aliases or []),
-                person.date_of_birth.isoformat() if person.date_of_birth else "",
-                person.origin,
-                f"{LIST_SEPARATOR} ".join(person.languages or []),
-                person.risk_level,
-            ]
-        )
+        row = [
+            person.codename,
+            person.legal_name,
+            f"{LIST_SEPARATOR} ".join(p.number for p in person.phones.all()),
+            person.city,
+            person.stage,
+            person.compartment.name,
+            person.notes,
+            f"{LIST_SEPARATOR} ".join(person.aliases or []),
+            person.date_of_birth.isoformat() if person.date_of_birth else "",
+            person.origin,
+            f"{LIST_SEPARATOR} ".join(person.languages or []),
+            person.risk_level,
+        ]
+        writer.writerow([_defuse(cell) for cell in row])
         count += 1
     record(
         "persons.exported",

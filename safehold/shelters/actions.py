@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,18 +31,67 @@ class SafeHouseDetails:
     notes: str = ""
 
 
-def _overlapping(queryset, start: datetime.date, end: datetime.date | None):  # type: ignore[no-untyped-def]
-    """Placements in `queryset` whose stay overlaps [start, end]."""
+def _overlapping(
+    placements: QuerySet[Placement], start: datetime.date, end: datetime.date | None
+) -> QuerySet[Placement]:
+    """Placements whose stay overlaps [start, end] (end None: open-ended)."""
     overlap = Q(end_date__isnull=True) | Q(end_date__gte=start)
     if end is not None:
         overlap &= Q(start_date__lte=end)
-    return queryset.filter(overlap)
+    return placements.filter(overlap)
+
+
+def peak_occupancy(
+    stays: Iterable[tuple[datetime.date, datetime.date | None]],
+    start: datetime.date,
+    end: datetime.date | None = None,
+) -> int:
+    """Return the most people staying on any single day of [start, end] (pure)."""
+    changes: dict[datetime.date, int] = {}
+    for stay_start, stay_end in stays:
+        first = max(stay_start, start)
+        last = stay_end if end is None or (stay_end is not None and stay_end < end) else end
+        if last is not None and last < first:
+            continue
+        changes[first] = changes.get(first, 0) + 1
+        if last is not None:
+            after = last + datetime.timedelta(days=1)
+            changes[after] = changes.get(after, 0) - 1
+    peak = current = 0
+    for day in sorted(changes):
+        current += changes[day]
+        peak = max(peak, current)
+    return peak
+
+
+def _peak(placements: QuerySet[Placement], start: datetime.date, end: datetime.date | None) -> int:
+    stays = _overlapping(placements, start, end).values_list("start_date", "end_date")
+    return peak_occupancy(stays, start, end)
 
 
 def occupancy(safe_house: SafeHouse, on: datetime.date | None = None) -> int:
     """Return how many people are placed in `safe_house` on a day (today by default)."""
     day = on or timezone.localdate()
     return _overlapping(safe_house.placements.all(), day, day).count()
+
+
+def _check_stay_fits(
+    house: SafeHouse,
+    person: Person,
+    start: datetime.date,
+    end: datetime.date | None,
+    *,
+    exclude: uuid.UUID | None = None,
+) -> None:
+    """Refuse a stay that would overfill `house` on any day or double-book `person`."""
+    if end is not None and end < start:
+        raise ValidationError({"end_date": _("The stay cannot end before it starts.")})
+    skip = [exclude] if exclude is not None else []
+    others = house.placements.exclude(pk__in=skip)
+    if _peak(others, start, end) + 1 > house.capacity:
+        raise ValidationError({"safe_house": _("This safe house is full for these dates.")})
+    if _overlapping(person.placements.exclude(pk__in=skip), start, end).exists():
+        raise ValidationError({"start_date": _("The person is already placed for these dates.")})
 
 
 def _check_codename_free(
@@ -90,12 +140,13 @@ def update_safe_house(house: SafeHouse, details: SafeHouseDetails, *, actor: Mem
         raise ValidationError({"compartment": _("Choose one of your compartments.")})
     if details.codename.casefold() != house.codename.casefold():
         _check_codename_free(house.organisation, details.codename, exclude=house.pk)
-    current = occupancy(locked)
-    if details.capacity < current:
+    # Future stays count too: a lower capacity must fit every day from today on.
+    booked = _peak(locked.placements.all(), timezone.localdate(), None)
+    if details.capacity < booked:
         raise ValidationError(
             {
                 "capacity": _("%(n)s people are placed here now; capacity cannot be lower.")
-                % {"n": current}
+                % {"n": booked}
             }
         )
     changed = []
@@ -141,41 +192,41 @@ def place_person(
     end_date: datetime.date | None = None,
 ) -> Placement:
     """Place `person` in `house`; refuse if it would exceed capacity or double-book them."""
-    # Lock the house row so two coordinators cannot fill the last bed at once.
+    # Lock house and person so two coordinators cannot fill the last bed, or place one
+    # person in two houses, at the same moment.
     locked = SafeHouse.objects.select_for_update().get(pk=house.pk)
+    Person.objects.select_for_update().filter(pk=person.pk).first()
     if locked.organisation_id != person.organisation_id:
         raise ValidationError({"safe_house": _("Choose a safe house of your organisation.")})
     if locked.status != SafeHouseStatus.ACTIVE:
         raise ValidationError({"safe_house": _("This safe house is not active.")})
-    if end_date is not None and end_date < start_date:
-        raise ValidationError({"end_date": _("The stay cannot end before it starts.")})
-    if _overlapping(locked.placements.all(), start_date, end_date).count() >= locked.capacity:
-        raise ValidationError({"safe_house": _("This safe house is full for these dates.")})
-    if _overlapping(person.placements.all(), start_date, end_date).exists():
-        raise ValidationError({"start_date": _("The person is already placed for these dates.")})
+    _check_stay_fits(locked, person, start_date, end_date)
     placement = Placement.objects.create(
         person=person, safe_house=locked, start_date=start_date, end_date=end_date, created_by=actor
     )
-    for target in (person, locked):
-        record(
-            "placement.created",
-            actor=actor,
-            target=target,
-            details={"placement": str(placement.pk)},
-        )
+    record(
+        "placement.created",
+        actor=actor,
+        target=person,
+        details={"placement": str(placement.pk), "safe_house": str(locked.pk)},
+    )
     return placement
 
 
 @transaction.atomic
 def end_placement(placement: Placement, *, actor: Member, end_date: datetime.date) -> None:
-    if end_date < placement.start_date:
-        raise ValidationError({"end_date": _("The stay cannot end before it starts.")})
+    """Set the last day of a stay; a later end date must still fit the house."""
+    locked = SafeHouse.objects.select_for_update().get(pk=placement.safe_house_id)
+    person = Person.objects.select_for_update().get(pk=placement.person_id)
+    _check_stay_fits(locked, person, placement.start_date, end_date, exclude=placement.pk)
     placement.end_date = end_date
     placement.save(update_fields=["end_date"])
-    for target in (placement.person, placement.safe_house):
-        record(
-            "placement.ended", actor=actor, target=target, details={"placement": str(placement.pk)}
-        )
+    record(
+        "placement.ended",
+        actor=actor,
+        target=person,
+        details={"placement": str(placement.pk), "safe_house": str(locked.pk)},
+    )
 
 
 @dataclass(frozen=True)

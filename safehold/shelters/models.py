@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -46,7 +47,7 @@ class SafeHouse(models.Model):
         ordering = ["codename"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "codename"], name="safe_house_codename_unique_in_org"
+                Lower("codename"), "organisation", name="safe_house_codename_unique_in_org"
             ),
             models.CheckConstraint(condition=models.Q(capacity__gte=1), name="capacity_positive"),
         ]

@@ -155,3 +155,24 @@ def test_open_case_refuses_a_compartment_of_another_organisation(world: World) -
             actor=world.coordinator,
             organisation=world.organisation,
         )
+
+
+def test_the_database_refuses_one_phone_on_two_cases(world: World) -> None:
+    from django.db import IntegrityError, transaction
+
+    existing = world.person.phones.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PersonPhone.objects.create(
+            person=make_person(world.compartment),
+            organisation=world.organisation,
+            number=existing.number,
+            number_index=existing.number_index,
+        )
+
+
+def test_a_refused_update_leaves_the_callers_object_unchanged(world: World) -> None:
+    other = make_person(world.compartment, codename="Owl")
+    details = PersonDetails(codename="FALCON", compartment=world.compartment)
+    with pytest.raises(ValidationError):
+        update_person(other, details, actor=world.coordinator)
+    assert other.codename == "Owl"

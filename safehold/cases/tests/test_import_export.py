@@ -129,7 +129,7 @@ def test_export_writes_every_column_and_is_audited(world: World, tmp_path: Path)
     rows = {row["codename"]: row for row in csv.DictReader(io.StringIO(out))}
     assert set(rows) == {"Falcon", "Owl", "Crane", "Robin"}
     assert rows["Owl"]["legal_name"] == "Aslan Testov"
-    assert rows["Owl"]["phone"] == "+79161112233; +79161112234"
+    assert rows["Owl"]["phone"] == "'+79161112233; +79161112234"  # defused for spreadsheets
     assert rows["Crane"]["city"] == "Москва"
     assert rows["Falcon"]["compartment"] == "North Caucasus"
     assert AuditEntry.objects.filter(action="persons.exported").get().details == {"rows": 4}
@@ -149,3 +149,64 @@ def test_an_export_imports_back_into_another_organisation(world: World, tmp_path
     copy = Person.objects.get(organisation=other, codename="Falcon")
     assert copy.legal_name == "Ruslan Testov"
     assert copy.notes == "Hiding since March"
+
+
+def test_a_bad_row_is_named_by_the_line_it_starts_on(world: World, tmp_path: Path) -> None:
+    text = (
+        "codename,notes,stage,compartment\n"
+        'Owl,"first line\nsecond line\nthird",intake,North Caucasus\n'
+        "Heron,,flying,North Caucasus\n"
+    )
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "import",
+            "persons",
+            str(_file(tmp_path, text)),
+            stderr=err,
+            org=world.organisation.name,
+        )
+    assert "people.csv:5: unknown stage 'flying'" in err.getvalue()
+
+
+def test_a_nul_character_is_a_reported_problem(world: World, tmp_path: Path) -> None:
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "import",
+            "persons",
+            str(_file(tmp_path, "codename\nOw\x00l\n")),
+            stderr=err,
+            org=world.organisation.name,
+        )
+    assert "people.csv:2: a cell holds a NUL character" in err.getvalue()
+
+
+def test_formulas_are_defused_in_the_export_and_restored_on_import(
+    world: World, tmp_path: Path
+) -> None:
+    text = 'codename,notes,compartment\nOwl,=HYPERLINK("http://x"),North Caucasus\n'
+    _run("import", "persons", str(_file(tmp_path, text)), "--org", world.organisation.name)
+    out, _ = _run("export", "persons", "--org", world.organisation.name)
+    rows = {row["codename"]: row for row in csv.DictReader(io.StringIO(out))}
+    assert rows["Owl"]["notes"] == '\'=HYPERLINK("http://x")'
+    assert rows["Falcon"]["phone"] == "'+79161234567"
+    other = make_organisation("Sister Network")
+    _run(
+        "import",
+        "persons",
+        str(_file(tmp_path, out, "back.csv")),
+        "--org",
+        other.name,
+        "--create-compartments",
+    )
+    assert Person.objects.get(organisation=other, codename="Owl").notes == '=HYPERLINK("http://x")'
+    assert Person.objects.get(organisation=other, codename="Falcon").phones.get().number == (
+        "+79161234567"
+    )
+
+
+def test_aliases_with_commas_stay_whole(world: World, tmp_path: Path) -> None:
+    text = 'codename,aliases,compartment\nOwl,"Ivanov, Ivan; Vanya",North Caucasus\n'
+    _run("import", "persons", str(_file(tmp_path, text)), "--org", world.organisation.name)
+    assert Person.objects.get(codename="Owl").aliases == ["Ivanov, Ivan", "Vanya"]
