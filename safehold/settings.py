@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "safehold.access",
     "safehold.cases",
     "safehold.shelters",
+    "safehold.transports",
+    "safehold.checkins",
     "safehold.front",
     "safehold.runtime",
 ]
@@ -117,7 +119,7 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web process and the worker write side by side;
     # IMMEDIATE transactions take the write lock up front, so the audit chain's
-    # read-then-append never races (see safehold/audit/actions.py).
+    # read-then-append never races (see safehold/audit/chain.py).
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -201,7 +203,15 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "filters": {"redact_paths": {"()": "safehold.lib.logs.RedactRequestPaths"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            # On the handler too: logger filters miss records of child loggers such as
+            # django.security.csrf.
+            "filters": ["redact_paths"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("SAFEHOLD_LOG_LEVEL", "INFO")},
     "loggers": {
         # Django's request loggers print the path and, on a crash, the traceback;

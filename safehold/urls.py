@@ -23,6 +23,7 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("login/", auth.login_view, name="login"),
     path("logout/", auth.logout_view, name="logout"),
+    path("account/password/", auth.password_change, name="password_change"),
     path("i18n/", include("django.conf.urls.i18n")),
     # Persons
     path("persons/", persons.person_list, name="person_list"),

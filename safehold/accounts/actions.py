@@ -45,6 +45,7 @@ def create_member(
     password: str | None = None,
     display_name: str = "",
     compartments: list[Compartment] | None = None,
+    must_change_password: bool = False,
 ) -> tuple[Member, str]:
     """Create a member; return it with its password (generated when none is given)."""
     email = email.strip()
@@ -57,7 +58,12 @@ def create_member(
     if password:
         validate_password(password)
     member = Member.objects.create_user(
-        email, chosen, organisation=organisation, role=role, display_name=display_name
+        email,
+        chosen,
+        organisation=organisation,
+        role=role,
+        display_name=display_name,
+        must_change_password=must_change_password,
     )
     for compartment in compartments or []:
         if compartment.organisation_id != organisation.id:
@@ -96,4 +102,24 @@ def add_to_compartment(member: Member, compartment: Compartment, *, actor: Membe
         actor=actor,
         target=member,
         details={"compartment": str(compartment.pk)},
+    )
+
+
+@transaction.atomic
+def set_password(
+    member: Member, password: str, *, actor: Member | None, must_change: bool = False
+) -> None:
+    """Give `member` a new password; `must_change` when someone else will have seen it."""
+    validate_password(password, member)
+    member.set_password(password)
+    member.must_change_password = must_change
+    member.save(update_fields=["password", "must_change_password"])
+    record(
+        "member.password_set",
+        actor=actor,
+        target=member,
+        details={
+            "must_change": must_change,
+            "by_self": actor is not None and actor.pk == member.pk,
+        },
     )

@@ -93,6 +93,9 @@ class Member(AbstractBaseUser, PermissionsMixin):
         "Compartment", related_name="members", blank=True, verbose_name=_("compartments")
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Set for a password someone else saw (printed by `safehold init`, reset by an
+    # admin): every page asks for a new one until it is changed.
+    must_change_password = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now, editable=False)
 
     USERNAME_FIELD = "email_index"

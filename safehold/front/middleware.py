@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render, resolve_url
+from django.shortcuts import redirect, render, resolve_url
 
 from safehold.crypto.keys import CryptoError
 from safehold.front.public import is_public
@@ -68,6 +68,10 @@ class SecurityHeadersMiddleware:
         return response
 
 
+# What a member whose password must change may still reach.
+PASSWORD_CHANGE_ALLOWS = frozenset({"password_change", "logout", "set_language"})
+
+
 class LoginRequiredByDefaultMiddleware:
     """Refuse every view to visitors unless it is named in `front.public`.
 
@@ -89,9 +93,14 @@ class LoginRequiredByDefaultMiddleware:
         view_args: tuple[Any, ...],
         view_kwargs: dict[str, Any],
     ) -> HttpResponse | None:
-        if request.user.is_authenticated:
-            return None
         match = request.resolver_match
+        if request.user.is_authenticated:
+            if getattr(request.user, "must_change_password", False) and (
+                match is None or match.view_name not in PASSWORD_CHANGE_ALLOWS
+            ):
+                # A password someone else has seen opens nothing but the way to replace it.
+                return redirect("password_change")
+            return None
         if match is not None and is_public(match.view_name):
             return None
         if request.headers.get("HX-Request"):

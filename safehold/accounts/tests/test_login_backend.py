@@ -70,11 +70,23 @@ def test_an_inactive_member_cannot_log_in(world: World) -> None:
 
 def test_throttling_slows_one_account_and_one_address_not_everyone(world: World) -> None:
     for _ in range(throttle.FREE_FAILURES):
-        assert throttle.check("a@example.org", "10.0.0.1").allowed
-        throttle.record_failure("a@example.org", "10.0.0.1")
-    assert not throttle.check("a@example.org", "10.0.0.9").allowed  # same account
-    assert not throttle.check("b@example.org", "10.0.0.1").allowed  # same address
-    assert throttle.check("b@example.org", "10.0.0.2").allowed  # everyone else
+        assert throttle.begin_attempt("a@example.org", "10.0.0.1").allowed
+    assert not throttle.begin_attempt("a@example.org", "10.0.0.9").allowed  # same account
+    assert not throttle.begin_attempt("b@example.org", "10.0.0.1").allowed  # same address
+    assert throttle.begin_attempt("b@example.org", "10.0.0.2").allowed  # everyone else
+
+
+def test_a_successful_login_gives_its_charge_back(world: World) -> None:
+    for _ in range(throttle.FREE_FAILURES * 3):
+        assert throttle.begin_attempt("user@example.org", "10.0.0.7").allowed
+        throttle.record_success("user@example.org", "10.0.0.7")
+
+
+def test_ipv6_addresses_are_throttled_by_their_64(world: World) -> None:
+    for n in range(throttle.FREE_FAILURES):
+        assert throttle.begin_attempt(f"u{n}@example.org", f"2001:db8:1:2::{n + 1}").allowed
+    assert not throttle.begin_attempt("other@example.org", "2001:db8:1:2:ffff::9").allowed
+    assert throttle.begin_attempt("other@example.org", "2001:db8:1:3::1").allowed
 
 
 def test_throttle_delays_double_and_are_capped() -> None:
@@ -86,7 +98,7 @@ def test_throttle_delays_double_and_are_capped() -> None:
 
 
 def test_the_throttle_stores_no_email_or_address(world: World) -> None:
-    throttle.record_failure("secret.person@example.org", "203.0.113.7")
+    throttle.begin_attempt("secret.person@example.org", "203.0.113.7")
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM accounts_loginthrottle")
         stored = repr(cursor.fetchall())

@@ -196,14 +196,17 @@ def test_it_lets_a_responder_with_a_reveal_grant_reveal(world):
     assert b"Ruslan Testov" in response.content
 
 
-def test_it_shows_stage_history_with_who_and_why(world):
+def test_it_shows_stage_history_with_who_and_why_once_revealed(world):
     from safehold.cases.actions import move_stage
 
     move_stage(world.person, Stage.ASSESSMENT, actor=world.coordinator, reason="first call done")
-    response = login(world.viewer).get(detail(world.person))
-    content = response.content.decode()
-    assert "first call done" in content
+    content = login(world.viewer).get(detail(world.person)).content.decode()
+    assert "Assessment" in content
     assert world.coordinator.label in content
+    revealed = login(world.coordinator).post(
+        f"/persons/{world.person.pk}/reveal/", {"reason": "Reading the history"}
+    )
+    assert "first call done" in revealed.content.decode()
 
 
 def test_it_hides_a_safe_house_outside_my_reach_on_the_person_page(world):
@@ -215,3 +218,22 @@ def test_it_hides_a_safe_house_outside_my_reach_on_the_person_page(world):
     response = login(world.coordinator).get(detail(world.person))
     assert b"Burrow" not in response.content
     assert b"A safe house outside your compartments" in response.content
+
+
+def test_stage_reasons_stay_masked_until_revealed(world):
+    from safehold.cases.actions import move_stage
+
+    move_stage(world.person, "assessment", actor=world.coordinator, reason="Moved to Lenina 5")
+    page = login(world.viewer).get(f"/persons/{world.person.pk}/")
+    assert page.status_code == 200
+    assert b"Lenina 5" not in page.content
+    revealed = login(world.coordinator).post(
+        f"/persons/{world.person.pk}/reveal/", {"reason": "Checking the move"}
+    )
+    assert "Lenina 5" in revealed.content.decode()
+
+
+def test_the_coordinator_list_shows_only_colleagues_of_shared_compartments(world):
+    page = login(world.stranger).get("/persons/new/").content.decode()
+    assert world.coordinator.email not in page
+    assert world.coordinator.label not in page

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth import authenticate, login, logout
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -11,7 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from safehold.accounts import throttle
+from safehold.accounts.actions import set_password
 from safehold.front.forms.auth import LoginForm
+from safehold.front.helpers import current_member
 from safehold.lib.net import client_address
 
 
@@ -41,7 +46,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         return _render(request, form)
     email = form.cleaned_data["email"]
     address = client_address(request)
-    verdict = throttle.check(email, address)
+    verdict = throttle.begin_attempt(email, address)
     if not verdict.allowed:
         response = render(
             request,
@@ -54,8 +59,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     member = authenticate(request, username=email, password=form.cleaned_data["password"])
     if member is None:
         # One answer for a wrong password, an unknown address and a disabled account,
-        # so the form cannot tell anyone who has an account.
-        throttle.record_failure(email, address)
+        # so the form cannot tell anyone who has an account. The attempt was charged.
         form.add_error(None, _("The e-mail address or the password is not right."))
         return _render(request, form)
     throttle.record_success(email, address)
@@ -67,3 +71,24 @@ def login_view(request: HttpRequest) -> HttpResponse:
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Let a member choose a new password; required after a one-time password."""
+    member = current_member(request)
+    form = PasswordChangeForm(member, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            set_password(member, form.cleaned_data["new_password1"], actor=member)
+        except ValidationError as error:
+            form.add_error("new_password1", error)
+        else:
+            update_session_auth_hash(request, member)  # stay signed in on this device only
+            messages.success(request, _("Your password was changed."))
+            return redirect("home")
+    return render(
+        request,
+        "front/auth/password_change.html",
+        {"form": form, "is_required": member.must_change_password},
+    )

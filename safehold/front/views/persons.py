@@ -150,13 +150,19 @@ def person_reveal(request: HttpRequest, person_id: Any) -> HttpResponse:
 
 
 def _coordinators(member: Member, current: Member | None = None) -> QuerySet[Member]:
-    """Return the colleagues who can coordinate a case (and whoever does now)."""
+    """Return colleagues who can coordinate a case: those sharing a compartment with
+    `member` (and whoever coordinates it now). Listing the whole organisation would show
+    every coordinator's name to anyone who may open a case."""
     if member.organisation_id is None:
         return Member.objects.none()
-    chosen = Q(role__in=[Role.COORDINATOR, Role.ADMIN], is_active=True)
+    shared = Q(
+        role__in=[Role.COORDINATOR, Role.ADMIN],
+        is_active=True,
+        compartments__in=editable_compartments(member),
+    )
     if current is not None:
-        chosen |= Q(pk=current.pk)
-    return Member.objects.filter(chosen, organisation_id=member.organisation_id)
+        shared |= Q(pk=current.pk)
+    return Member.objects.filter(shared, organisation_id=member.organisation_id).distinct()
 
 
 def _details(data: dict[str, Any], keep: Person | None = None) -> PersonDetails:

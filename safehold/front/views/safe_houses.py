@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Max, Q
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,7 +18,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from safehold.access.models import Need
 from safehold.access.policy import editable_compartments
 from safehold.accounts.models import Compartment, Member
-from safehold.audit.models import AuditEntry
 from safehold.cases.gatekeepers import persons_for
 from safehold.front.forms.persons import RevealForm
 from safehold.front.forms.safe_houses import SafeHouseForm, StatusForm
@@ -33,11 +32,10 @@ from safehold.shelters.actions import (
     update_safe_house,
 )
 from safehold.shelters.gatekeepers import can, get_safe_house_for, safe_houses_for
+from safehold.shelters.knowledge import who_knows_address
 from safehold.shelters.models import Placement, SafeHouse
 
 GET_POST = ["GET", "HEAD", "POST"]
-# Audit actions after which a member knows the address: they typed it or revealed it.
-KNOWING_ACTIONS = {"safe_house.created": "entered", "safe_house.revealed": "revealed"}
 
 
 @dataclass(frozen=True)
@@ -65,44 +63,6 @@ class StayRow:
     # False when the person lies outside the member's reach: show a stay, not who.
     is_person_visible: bool
     is_current: bool
-
-
-@dataclass(frozen=True)
-class Knower:
-    label: str
-    is_active: bool
-    how: str
-    times: int
-    last_at: datetime.datetime
-
-
-def who_knows(house: SafeHouse) -> list[Knower]:
-    """Return the members who entered or revealed the address, most recent first."""
-    rows = (
-        AuditEntry.objects.filter(
-            object_type="shelters.safehouse",
-            object_id=str(house.pk),
-            action__in=list(KNOWING_ACTIONS),
-            actor_id__isnull=False,
-        )
-        .order_by()
-        .values("actor_id", "action")
-        .annotate(times=Count("id"), last_at=Max("at"))
-    )
-    members = {m.pk: m for m in Member.objects.filter(pk__in={row["actor_id"] for row in rows})}
-    knowers = []
-    for row in rows:
-        colleague = members.get(row["actor_id"])
-        knowers.append(
-            Knower(
-                label=colleague.label if colleague else _("Deleted account"),
-                is_active=bool(colleague and colleague.is_active),
-                how=KNOWING_ACTIONS[row["action"]],
-                times=row["times"],
-                last_at=row["last_at"],
-            )
-        )
-    return sorted(knowers, key=lambda knower: knower.last_at, reverse=True)
 
 
 def _stays(member: Member, house: SafeHouse, today: datetime.date) -> list[StayRow]:
@@ -135,7 +95,7 @@ def _detail_context(
         "can_reveal": can(member, house, Need.REVEAL),
         "can_edit": can_edit,
         "stays": _stays(member, house, today),
-        "knowers": who_knows(house) if can_edit else None,
+        "knowers": who_knows_address(house) if can_edit else None,
         "revealed": revealed,
         "reveal_form": reveal_form or RevealForm(),
     }

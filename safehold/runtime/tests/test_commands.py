@@ -31,6 +31,7 @@ def test_init_creates_an_organisation_and_an_admin_who_can_log_in() -> None:
     assert admin.organisation == Organisation.objects.get(name="Our Network")
     assert list(admin.compartments.values_list("name", flat=True)) == ["Main"]
     assert admin.check_password(password)
+    assert admin.must_change_password  # printed once, so someone else has seen it
     assert len(password) >= 16
 
 

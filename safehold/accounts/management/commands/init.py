@@ -40,6 +40,7 @@ class Command(BaseCommand):
                     role=Role.ADMIN,
                     actor=None,
                     compartments=[compartment],
+                    must_change_password=True,
                 )
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error
