@@ -67,8 +67,6 @@ INSTALLED_APPS = [
     "safehold.access",
     "safehold.cases",
     "safehold.shelters",
-    "safehold.transports",
-    "safehold.checkins",
     "safehold.front",
     "safehold.runtime",
 ]
