@@ -122,17 +122,17 @@ def test_details_are_stored_encrypted() -> None:
 
 def test_a_rewritten_tail_with_recomputed_plain_hashes_is_caught() -> None:
     """An insider with database access removes an entry and rehashes everything after it."""
-    import hashlib
     import json
 
     from safehold.audit.chain import GENESIS_HASH
+    from safehold.crypto.envelope import sha256_hex
 
     entries = _write_entries(4)
     _sql("DELETE FROM audit_auditentry WHERE id = %s", [entries[1].id.hex])
     previous = entries[0].entry_hash
     for seq, entry in enumerate(entries[2:], start=entries[1].seq):
         canonical = json.dumps([seq, str(entry.id), entry.action, previous]).encode()
-        forged = hashlib.sha256(canonical).hexdigest()
+        forged = sha256_hex(canonical)
         _sql(
             "UPDATE audit_auditentry SET seq = %s, prev_hash = %s, entry_hash = %s WHERE id = %s",
             [seq, previous, forged, entry.id.hex],
