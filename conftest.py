@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-pytest_plugins = ["safehold.testing"]
+pytest_plugins = ["safehold.testing", "safehold.testing_servers"]
 
 
 @pytest.fixture(autouse=True)
