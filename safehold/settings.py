@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "safehold.access",
     "safehold.cases",
     "safehold.shelters",
+    "safehold.transports",
+    "safehold.checkins",
+    "safehold.alerts",
     "safehold.front",
     "safehold.runtime",
 ]
@@ -164,6 +167,8 @@ SECURE_HSTS_PRELOAD = not _LOCAL
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # How many reverse proxies in front of Safehold append to X-Forwarded-For; login
 # throttling per address uses the client address the outermost one saw.
+# Where links in notifications point (acknowledgement links); the public address.
+SAFEHOLD_BASE_URL = os.environ.get("SAFEHOLD_BASE_URL", "http://127.0.0.1:8000")
 SAFEHOLD_TRUSTED_PROXIES = int(os.environ.get("SAFEHOLD_TRUSTED_PROXIES", "0"))
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # "same-origin", not "no-referrer": under no-referrer browsers send `Origin: null` with

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -89,6 +90,10 @@ class Member(AbstractBaseUser, PermissionsMixin):
     email = EncryptedTextField(_("e-mail"))
     display_name = EncryptedTextField(_("display name"), blank=True)
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.VIEWER)
+    # The language of the notifications this member receives.
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="ru"
+    )
     compartments: models.ManyToManyField[Compartment, Any] = models.ManyToManyField(
         "Compartment", related_name="members", blank=True, verbose_name=_("compartments")
     )
