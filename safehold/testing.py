@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from safehold.accounts.models import Compartment, Member, Organisation, Role
 from safehold.cases.actions import PersonDetails, open_case, save_document
@@ -157,7 +159,7 @@ def fill_route(route: str, ids: dict[str, str]) -> str:
     """Turn 'persons/<uuid:person_id>/' into a real path with the given ids."""
     path = route
     for name, value in ids.items():
-        path = path.replace(f"<uuid:{name}>", value)
+        path = re.sub(rf"<\w+:{name}>", value, path)
     assert "<" not in path, f"no id given for a parameter of {route!r}"
     return "/" + path
 
@@ -171,9 +173,31 @@ def record_ids(world: World) -> dict[str, str]:
     placement = place_person(
         world.person, world.safe_house, actor=world.coordinator, start_date=world.today
     )
+    from safehold.alerts.actions import open_alert
+    from safehold.alerts.models import AlertKind, Channel, DutyShift
+
+    alert = open_alert(world.person, AlertKind.MANUAL, actor=world.coordinator)
+    channel = Channel.objects.create(
+        member=world.coordinator, position=1, url="json://127.0.0.1:9/hook", scheme="json"
+    )
+    shift = DutyShift.objects.create(
+        compartment=world.compartment,
+        member=world.coordinator,
+        starts_at=datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC),
+        ends_at=datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC),
+    )
+    from safehold.checkins.actions import issue_link, set_pins, set_schedule
+
+    set_schedule(world.person, actor=None, kind="interval", interval_minutes=60, now=timezone.now())
+    set_pins(world.person, actor=None, pin="2468", duress_pin="1357")
     return {
+        "token": issue_link(world.person, actor=None),
         "person_id": str(world.person.pk),
         "safe_house_id": str(world.safe_house.pk),
         "document_id": str(document.pk),
         "placement_id": str(placement.pk),
+        "alert_id": str(alert.pk),
+        "channel_id": str(channel.pk),
+        "compartment_id": str(world.compartment.pk),
+        "shift_id": str(shift.pk),
     }

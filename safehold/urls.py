@@ -11,6 +11,7 @@ from safehold.front.views import (
     person_parts,
     persons,
     placements,
+    public,
     safe_houses,
 )
 
@@ -25,6 +26,11 @@ urlpatterns = [
     path("logout/", auth.logout_view, name="logout"),
     path("account/password/", auth.password_change, name="password_change"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Public: the person's secret check-in link, the check-in API, one-tap acknowledgement.
+    path("c/<str:token>/", public.checkin_page, name="checkin_page"),
+    path("api/v1/checkin", public.checkin_api, name="checkin_api"),
+    path("a/<str:token>/", public.alert_ack_link, name="alert_ack_link"),
+    path("", include("safehold.front.urls_engine")),
     # Persons
     path("persons/", persons.person_list, name="person_list"),
     path("persons/new/", persons.person_create, name="person_create"),

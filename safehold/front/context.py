@@ -13,6 +13,9 @@ _SECTIONS = (
     ("safe_house", "safe_houses"),
     ("placement", "safe_houses"),
     ("home", "home"),
+    ("alert", "alerts"),
+    ("escalation", "escalation"),
+    ("channel", "account"),
 )
 
 

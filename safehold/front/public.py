@@ -13,6 +13,13 @@ PUBLIC_URL_NAMES: frozenset[str] = frozenset(
         "login",
         # Switching the interface language before signing in; it only sets a cookie.
         "set_language",
+        # A protected person's check-in page and API: the secret link and the PIN are
+        # the credentials; a login would silence people on cheap phones.
+        "checkin_page",
+        "checkin_api",
+        # A responder's one-tap acknowledgement: the signed, expiring link speaks for
+        # one member about one alert.
+        "alert_ack_link",
     }
 )
 # Static files (the style sheet and htmx) are public too, but need no entry: WhiteNoise

@@ -7,6 +7,9 @@ import traceback
 
 from django.urls import Resolver404, resolve
 
+# Routes whose path carries a secret token (a person's check-in link, an ack link).
+SECRET_PATH_URL_NAMES = frozenset({"checkin_page", "alert_ack_link"})
+
 
 class RedactRequestPaths(logging.Filter):
     """Rewrite Django's request log lines so an unknown path is never written out.
@@ -21,8 +24,9 @@ class RedactRequestPaths(logging.Filter):
         if path is None:
             return True
         try:
-            resolve(path)
-            shown = path
+            match = resolve(path)
+            # A secret link's path is its credential: name the route, not the path.
+            shown = f"<{match.url_name}>" if match.url_name in SECRET_PATH_URL_NAMES else path
         except Resolver404:
             shown = "<path not shown>"
         status = getattr(record, "status_code", "")

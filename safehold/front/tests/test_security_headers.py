@@ -90,7 +90,13 @@ def test_it_redirects_htmx_forms_of_visitors_as_a_whole_page(world):
 
 
 def test_it_keeps_the_public_list_short(world):
-    assert PUBLIC_URL_NAMES == {"login", "set_language"}
+    assert PUBLIC_URL_NAMES == {
+        "login",
+        "set_language",
+        "checkin_page",
+        "checkin_api",
+        "alert_ack_link",
+    }
 
 
 def test_it_serves_static_files_to_visitors_with_headers_but_cacheable(world, settings):

@@ -17,6 +17,10 @@ FIELDS = [
     "number", "label", "name", "relation", "phone", "kind", "country", "status", "issued_on",
     "expires_on", "deadline", "deadline_note", "capacity", "region", "address",
     "access_instructions", "person", "start_date", "end_date", "q", "stage", "language",
+    "schedule-kind", "schedule-interval_minutes", "schedule-daily_times", "schedule-timezone",
+    "pins-pin", "pins-duress_pin", "pause-until", "resolve-resolution", "resolve-note", "url",
+    "direction", "policy-repeat_from", "steps-0-position", "steps-0-wait_minutes",
+    "shift-starts_at", "shift-ends_at", "shift-member", "state", "pin", "request_id",
 ]  # fmt: skip
 NASTY = st.one_of(
     st.text(max_size=60),

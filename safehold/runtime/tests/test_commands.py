@@ -52,6 +52,7 @@ def test_demo_loads_once_and_prints_the_same_logins(settings, tmp_path: Path) ->
     second = _run("demo")
     assert first == second
     assert "coordinator" in first
+    assert "/c/" in first  # a check-in link to try
     assert Organisation.objects.count() == 1
     assert Person.objects.count() >= 5
     assert SafeHouse.objects.count() >= 2

@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from safehold.access.actions import grant_access
@@ -21,10 +22,12 @@ from safehold.access.models import Need, TargetKind
 from safehold.accounts.actions import create_compartment, create_member, create_organisation
 from safehold.accounts.models import Organisation, Role
 from safehold.cases.actions import PersonDetails, move_stage, open_case, save_document
-from safehold.cases.models import DocumentKind, DocumentStatus, RiskLevel, Stage
+from safehold.cases.models import DocumentKind, DocumentStatus, Person, RiskLevel, Stage
+from safehold.checkins.actions import issue_link, set_pins, set_schedule
 from safehold.shelters.actions import SafeHouseDetails, create_safe_house, place_person
 
 DEMO_ORG = "Demo Shelter Network"
+DEMO_PIN, DEMO_DURESS_PIN = "2468", "1357"
 
 MEMBERS = [
     ("admin@demo.safehold.invalid", Role.ADMIN, "Demo Admin", ["North Caucasus", "Volga"]),
@@ -107,7 +110,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         logins_file = settings.SAFEHOLD_DEMO_PASSWORD_FILE
         if Organisation.objects.filter(name=DEMO_ORG).exists():
-            self._print_logins(json.loads(logins_file.read_text()) if logins_file.exists() else [])
+            saved = json.loads(logins_file.read_text()) if logins_file.exists() else {}
+            self._print_logins(saved if isinstance(saved, dict) else {"members": saved})
             return
         logins = self._load()
         logins_file.parent.mkdir(parents=True, exist_ok=True)
@@ -117,7 +121,21 @@ class Command(BaseCommand):
         self._print_logins(logins)
 
     @transaction.atomic
-    def _load(self) -> list[list[str]]:
+    def _load(self) -> dict[str, Any]:
+        members = self._load_people()
+        now = timezone.now()
+        for person in Person.objects.filter(
+            organisation__name=DEMO_ORG, stage__in=[Stage.SHELTERED, Stage.DOCUMENTS_PENDING]
+        ):
+            set_schedule(person, actor=None, kind="interval", interval_minutes=360, now=now)
+            set_pins(person, actor=None, pin=DEMO_PIN, duress_pin=DEMO_DURESS_PIN)
+        falcon = Person.objects.get(organisation__name=DEMO_ORG, codename="Falcon")
+        set_schedule(falcon, actor=None, kind="interval", interval_minutes=120, now=now)
+        token = issue_link(falcon, actor=None)
+        link = settings.SAFEHOLD_BASE_URL.rstrip("/") + reverse("checkin_page", args=[token])
+        return {"members": members, "checkin": {"codename": "Falcon", "link": link}}
+
+    def _load_people(self) -> list[list[str]]:
         organisation = create_organisation(DEMO_ORG, actor=None)
         compartments = {
             name: create_compartment(organisation, name, actor=None)
@@ -206,7 +224,13 @@ class Command(BaseCommand):
                 )
         return logins
 
-    def _print_logins(self, logins: list[list[str]]) -> None:
+    def _print_logins(self, logins: dict[str, Any]) -> None:
         self.stdout.write("Demo logins (invented data; never use the demo with real cases):")
-        for email, password, role in logins:
+        for email, password, role in logins.get("members", []):
             self.stdout.write(f"  {role:<12} {email:<32} {password}")
+        checkin = logins.get("checkin")
+        if checkin:
+            self.stdout.write(
+                f"Check-in page of {checkin['codename']}: {checkin['link']}  "
+                f"(PIN {DEMO_PIN}; duress PIN {DEMO_DURESS_PIN})"
+            )

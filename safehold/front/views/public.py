@@ -1,0 +1,138 @@
+"""Pages reached without signing in: the person's check-in link, the check-in API and
+the responder's one-tap acknowledgement link. Each is named in `front.public`.
+
+They set no cookies, need no JavaScript, and answer a wrong or expired link with the
+same neutral "not found" as any missing page.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from safehold.alerts.actions import acknowledge_alert
+from safehold.alerts.links import notification_id_from
+from safehold.alerts.messages import kind_words
+from safehold.alerts.models import Notification
+from safehold.alerts.worker import wake_workers
+from safehold.checkins.models import Channel as CheckinChannel
+from safehold.checkins.service import CheckinResult, check_in, find_secret_by_link
+
+MAX_PIN_LENGTH = 32
+MAX_BODY = 4096
+
+
+def _new_request_id() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def _checkin_answer(request: HttpRequest, result: CheckinResult | None, token: str) -> HttpResponse:
+    # The same page and status for the normal and the duress PIN: only `result.status`
+    # shapes it, and both PINs give "accepted".
+    return render(
+        request,
+        "front/public/checkin.html",
+        {"result": result, "token": token, "request_id": _new_request_id()},
+    )
+
+
+@csrf_exempt  # the PIN is the credential; a cookie a cheap phone drops must not silence it
+@require_http_methods(["GET", "HEAD", "POST"])
+def checkin_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The person's secret check-in page: a PIN box that works without JavaScript."""
+    secret = find_secret_by_link(token)
+    if secret is None:
+        raise Http404
+    if request.method != "POST":
+        return _checkin_answer(request, None, token)
+    pin = request.POST.get("pin", "")[:MAX_PIN_LENGTH]
+    request_id = request.POST.get("request_id", "")[:64] or _new_request_id()
+    result = check_in(
+        secret, pin, channel=CheckinChannel.WEB, request_id=request_id, now=timezone.now()
+    )
+    return _checkin_answer(request, result, token)
+
+
+def _json_error(status: int, code: str) -> JsonResponse:
+    return JsonResponse({"error": code}, status=status)
+
+
+@csrf_exempt
+@require_POST
+def checkin_api(request: HttpRequest) -> JsonResponse:
+    """POST {"link", "pin", "request_id"}: check in. The duress PIN answers alike."""
+    if len(request.body) > MAX_BODY:
+        return _json_error(413, "too_large")
+    try:
+        payload: Any = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return _json_error(400, "not_json")
+    if not isinstance(payload, dict):
+        return _json_error(400, "not_an_object")
+    link, pin, request_id = (payload.get(k) for k in ("link", "pin", "request_id"))
+    if not (isinstance(link, str) and isinstance(pin, str) and isinstance(request_id, str)) or not (
+        link and pin and request_id
+    ):
+        return _json_error(400, "link_pin_and_request_id_required")
+    if len(request_id) > 64 or len(pin) > MAX_PIN_LENGTH or len(link) > 200:
+        return _json_error(400, "too_long")
+    secret = find_secret_by_link(link)
+    if secret is None:
+        return _json_error(404, "unknown_link")
+    result = check_in(
+        secret, pin, channel=CheckinChannel.API, request_id=request_id, now=timezone.now()
+    )
+    body: dict[str, Any] = {"status": result.status}
+    if result.next_deadline is not None:
+        body["next_deadline"] = result.next_deadline.isoformat()
+    if result.status == "slow_down":
+        response = JsonResponse(body | {"retry_after": result.retry_after_seconds}, status=429)
+        response["Retry-After"] = str(result.retry_after_seconds)
+        return response
+    return JsonResponse(body, status=200 if result.status == "accepted" else 403)
+
+
+def _notification_for(token: str) -> Notification:
+    notification_id = notification_id_from(token)
+    if notification_id is None:
+        raise Http404
+    try:
+        return Notification.objects.select_related("alert", "alert__person", "member").get(
+            pk=notification_id, member__is_active=True
+        )
+    except Notification.DoesNotExist as missing:
+        raise Http404 from missing
+
+
+@csrf_exempt  # the signed link is the credential, and it can do one thing only
+@require_http_methods(["GET", "HEAD", "POST"])
+def alert_ack_link(request: HttpRequest, token: str) -> HttpResponse:
+    """A responder's one-tap page: what the alert is, and a button to acknowledge it.
+
+    Opening the link changes nothing (mail scanners open links); the button does.
+    """
+    notification = _notification_for(token)
+    alert = notification.alert
+    acknowledged_now = False
+    if request.method == "POST":
+        acknowledged_now = acknowledge_alert(alert, actor=notification.member, via="link")
+        if acknowledged_now:
+            transaction.on_commit(wake_workers)
+    return render(
+        request,
+        "front/public/ack.html",
+        {
+            "alert": alert,
+            "notification": notification,
+            "kind_words": kind_words(alert.kind),
+            "acknowledged_now": acknowledged_now,
+        },
+    )
