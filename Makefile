@@ -29,10 +29,14 @@ setup: $(STAMP)
 	$(BIN)/safehold migrate --no-input --verbosity 0
 	$(BIN)/safehold collectstatic --no-input --verbosity 0
 
+# The worker runs beside the web server and stops with it.
 run: setup
 	$(BIN)/safehold demo
 	@echo "Safehold is at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
-	SAFEHOLD_INSECURE_LOCAL=1 $(BIN)/safehold serve --host $(HOST) --port $(PORT)
+	@export SAFEHOLD_INSECURE_LOCAL=1 SAFEHOLD_BASE_URL=http://$(HOST):$(PORT); \
+	$(BIN)/safehold worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	$(BIN)/safehold serve --host $(HOST) --port $(PORT)
 
 # Tools the suite needs from Debian when a machine lacks them.
 test-setup: $(STAMP)
@@ -49,8 +53,8 @@ test: test-setup
 	fi
 
 lint: $(STAMP)
-	$(BIN)/ruff format --check safehold conftest.py
-	$(BIN)/ruff check safehold conftest.py
+	$(BIN)/ruff format --check safehold conftest.py bench
+	$(BIN)/ruff check safehold conftest.py bench
 	SAFEHOLD_DATA_DIR=$$(mktemp -d) $(BIN)/mypy safehold
 	$(BIN)/lint-imports
 	SAFEHOLD_DATA_DIR=$$(mktemp -d) SAFEHOLD_KEY_FILE=/nonexistent $(BIN)/safehold makemigrations --check --dry-run
