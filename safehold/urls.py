@@ -30,6 +30,7 @@ urlpatterns = [
     path("c/<str:token>/", public.checkin_page, name="checkin_page"),
     path("api/v1/checkin", public.checkin_api, name="checkin_api"),
     path("a/<str:token>/", public.alert_ack_link, name="alert_ack_link"),
+    path("api/v1/ack", public.alert_ack_api, name="alert_ack_api"),
     path("", include("safehold.front.urls_engine")),
     # Persons
     path("persons/", persons.person_list, name="person_list"),

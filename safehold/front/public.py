@@ -20,6 +20,7 @@ PUBLIC_URL_NAMES: frozenset[str] = frozenset(
         # A responder's one-tap acknowledgement: the signed, expiring link speaks for
         # one member about one alert.
         "alert_ack_link",
+        "alert_ack_api",
     }
 )
 # Static files (the style sheet and htmx) are public too, but need no entry: WhiteNoise

@@ -119,3 +119,21 @@ def test_a_forged_or_altered_ack_link_is_not_found(world: World) -> None:
     assert Client().post("/a/forged/").status_code == 404
     alert.refresh_from_db()
     assert alert.state == AlertState.OPEN
+
+
+def test_the_api_acknowledges_with_a_link_token(world: World) -> None:
+    world.person.coordinator = world.coordinator
+    world.person.save()
+    alert = open_alert(world.person, AlertKind.MISSED_CHECKIN)
+    token = ack_token(Notification.objects.get(alert=alert).id)
+
+    def post(body: object):  # type: ignore[no-untyped-def]
+        return Client().post("/api/v1/ack", json.dumps(body), content_type="application/json")
+
+    assert post({"token": token[:-3] + "abc"}).status_code == 404
+    assert post({"nothing": 1}).status_code == 400
+    first = post({"token": token})
+    assert first.status_code == 200
+    assert first.json() == {"code": alert.code, "state": "acknowledged", "acknowledged_now": True}
+    assert post({"token": token}).json()["acknowledged_now"] is False
+    assert AuditEntry.objects.get(action="alert.acknowledged").details == {"via": "api"}

@@ -96,6 +96,7 @@ def test_it_keeps_the_public_list_short(world):
         "checkin_page",
         "checkin_api",
         "alert_ack_link",
+        "alert_ack_api",
     }
 
 

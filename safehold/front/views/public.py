@@ -136,3 +136,33 @@ def alert_ack_link(request: HttpRequest, token: str) -> HttpResponse:
             "acknowledged_now": acknowledged_now,
         },
     )
+
+
+@csrf_exempt
+@require_POST
+def alert_ack_api(request: HttpRequest) -> JsonResponse:
+    """POST {"token"}: acknowledge with the token of a notification's link (bots, apps)."""
+    if len(request.body) > MAX_BODY:
+        return _json_error(413, "too_large")
+    try:
+        payload: Any = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return _json_error(400, "not_json")
+    token = payload.get("token") if isinstance(payload, dict) else None
+    if not isinstance(token, str) or not token or len(token) > 200:
+        return _json_error(400, "token_required")
+    try:
+        notification = _notification_for(token)
+    except Http404:
+        return _json_error(404, "unknown_or_expired")
+    acknowledged = acknowledge_alert(notification.alert, actor=notification.member, via="api")
+    if acknowledged:
+        transaction.on_commit(wake_workers)
+    notification.alert.refresh_from_db()
+    return JsonResponse(
+        {
+            "code": notification.alert.code,
+            "state": notification.alert.state,
+            "acknowledged_now": acknowledged,
+        }
+    )

@@ -66,5 +66,12 @@ def test_the_walker_would_notice_a_leak(world: World, record_ids: dict[str, str]
 
 def test_public_routes_are_the_reviewed_few() -> None:
     assert PUBLIC_URL_NAMES == frozenset(
-        {"login", "set_language", "checkin_page", "checkin_api", "alert_ack_link"}
+        {
+            "login",
+            "set_language",
+            "checkin_page",
+            "checkin_api",
+            "alert_ack_link",
+            "alert_ack_api",
+        }
     )
