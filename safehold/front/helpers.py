@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,6 +11,7 @@ from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
 
 from safehold.accounts.models import Member
+from safehold.front.forms.persons import RevealForm
 
 # What a sensitive value looks like until someone reveals it. Always the same length,
 # so the mask does not even tell whether a value is long, short or missing.
@@ -61,3 +62,21 @@ def page_of(request: HttpRequest, items: Any, per_page: int = 50) -> Page:
 def posted(request: HttpRequest) -> Any:
     """Return the form data of a POST (even an empty one), or None to leave a form unbound."""
     return request.POST if request.method == "POST" else None
+
+
+Revealed = TypeVar("Revealed")
+
+
+def reveal_with_reason(
+    request: HttpRequest, reveal: Callable[[str], Revealed]
+) -> tuple[Revealed | None, RevealForm]:
+    """Run `reveal(reason)` if the posted reason form is valid; return what it revealed
+    (None if refused) and the form, carrying any error, for the detail page."""
+    form = RevealForm(request.POST)
+    revealed = None
+    if form.is_valid():
+        try:
+            revealed = reveal(form.cleaned_data["reason"])
+        except ValidationError as error:
+            show_action_errors(form, error, default_field="reason")
+    return revealed, form

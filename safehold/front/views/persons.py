@@ -35,7 +35,13 @@ from safehold.front.forms.persons import (
     PersonForm,
     RevealForm,
 )
-from safehold.front.helpers import current_member, page_of, posted, show_action_errors
+from safehold.front.helpers import (
+    current_member,
+    page_of,
+    posted,
+    reveal_with_reason,
+    show_action_errors,
+)
 from safehold.lib.phones import mask_phone
 from safehold.shelters.gatekeepers import safe_houses_for
 from safehold.shelters.models import Placement
@@ -138,13 +144,9 @@ def person_reveal(request: HttpRequest, person_id: Any) -> HttpResponse:
     """Show the sensitive fields in this response only, after recording who asked and why."""
     member = current_member(request)
     person = get_person_for(member, person_id, Need.REVEAL)
-    form = RevealForm(request.POST)
-    revealed = None
-    if form.is_valid():
-        try:
-            revealed = reveal_person(person, actor=member, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            show_action_errors(form, error, default_field="reason")
+    revealed, form = reveal_with_reason(
+        request, lambda reason: reveal_person(person, actor=member, reason=reason)
+    )
     context = _detail_context(request, person, revealed=revealed, reveal_form=form)
     return render(request, "front/persons/detail.html", context)
 

@@ -21,7 +21,13 @@ from safehold.accounts.models import Compartment, Member
 from safehold.cases.gatekeepers import persons_for
 from safehold.front.forms.persons import RevealForm
 from safehold.front.forms.safe_houses import SafeHouseForm, StatusForm
-from safehold.front.helpers import current_member, page_of, posted, show_action_errors
+from safehold.front.helpers import (
+    current_member,
+    page_of,
+    posted,
+    reveal_with_reason,
+    show_action_errors,
+)
 from safehold.shelters.actions import (
     RevealedSafeHouse,
     SafeHouseDetails,
@@ -112,13 +118,9 @@ def safe_house_reveal(request: HttpRequest, safe_house_id: Any) -> HttpResponse:
     """Show the address in this response only, after recording who asked and why."""
     member = current_member(request)
     house = get_safe_house_for(member, safe_house_id, Need.REVEAL)
-    form = RevealForm(request.POST)
-    revealed = None
-    if form.is_valid():
-        try:
-            revealed = reveal_safe_house(house, actor=member, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            show_action_errors(form, error, default_field="reason")
+    revealed, form = reveal_with_reason(
+        request, lambda reason: reveal_safe_house(house, actor=member, reason=reason)
+    )
     context = _detail_context(request, house, revealed=revealed, reveal_form=form)
     return render(request, "front/safe_houses/detail.html", context)
 
