@@ -159,7 +159,13 @@ def update_safe_house(house: SafeHouse, details: SafeHouseDetails, *, actor: Mem
     if changed:
         house.full_clean(exclude=["organisation", "compartment"])
         house.updated_at = timezone.now()
-        house.save()
+        try:
+            with transaction.atomic():
+                house.save()
+        except IntegrityError as clash:  # a concurrent edit took the codename first
+            raise ValidationError(
+                {"codename": _("Another safe house already uses this codename.")}
+            ) from clash
         record("safe_house.updated", actor=actor, target=house, details={"fields": sorted(changed)})
     return changed
 
