@@ -32,9 +32,11 @@ from typing import Literal
 
 from django.db import transaction
 
+from safehold.checkins import hot_path
 from safehold.checkins.models import Channel, Checkin, CheckinSecret, Outcome, Schedule
 from safehold.checkins.schedule_math import after_checkin, overdue_at
 from safehold.crypto import envelope
+from safehold.lib.ids import new_id
 
 logger = logging.getLogger(__name__)
 
@@ -102,11 +104,8 @@ def check_in(
     if not request_id or len(request_id) > _MAX_REQUEST_ID_LENGTH:
         raise ValueError("a request id has 1 to 64 characters")
     with transaction.atomic():
-        locked = CheckinSecret.objects.select_for_update().get(pk=secret.pk)
-        earlier = next(
-            iter(Checkin.objects.filter(person_id=locked.person_id, request_id=request_id)[:1]),
-            None,
-        )
+        locked = hot_path.lock_secret(secret.pk)
+        earlier = hot_path.earlier_checkin(locked.person_id, request_id)
         if earlier is not None:
             return _replayed(earlier, locked, now)
         if locked.not_before is not None and now < locked.not_before:
@@ -125,31 +124,38 @@ def _accepted(
     secret: CheckinSecret, outcome: str, *, channel: str, request_id: str, now: datetime.datetime
 ) -> CheckinResult:
     """Record an accepted check-in. The same statements run for `ok` and `duress`."""
-    schedule = next(
-        iter(Schedule.objects.select_for_update().filter(person_id=secret.person_id)[:1]), None
-    )
+    schedule = hot_path.lock_schedule(secret.person_id)
     move = None
     if schedule is not None:
         move = after_checkin(schedule.spec(), pending=schedule.next_deadline, now=now)
-    Checkin.objects.create(
-        person_id=secret.person_id,
-        at=now,
-        channel=channel,
-        request_id=request_id,
-        outcome=outcome,
-        deadline_met=move.answered if move else None,
-        next_deadline=move.next_deadline if move else None,
+    hot_path.insert(
+        Checkin,
+        {
+            "id": new_id(),
+            "person": secret.person_id,
+            "at": now,
+            "channel": channel,
+            "request_id": request_id,
+            "outcome": outcome,
+            "deadline_met": move.answered if move else None,
+            "next_deadline": move.next_deadline if move else None,
+            "processed_at": None,
+        },
     )
     if schedule is not None and move is not None:
-        Schedule.objects.filter(pk=schedule.pk).update(
-            last_checkin_at=now,
-            next_deadline=move.next_deadline,
-            overdue_at=overdue_at(
-                move.next_deadline, datetime.timedelta(minutes=schedule.grace_minutes)
-            ),
-            updated_at=now,
+        hot_path.update(
+            Schedule,
+            schedule.pk,
+            {
+                "last_checkin_at": now,
+                "next_deadline": move.next_deadline,
+                "overdue_at": overdue_at(
+                    move.next_deadline, datetime.timedelta(minutes=schedule.grace_minutes)
+                ),
+                "updated_at": now,
+            },
         )
-    CheckinSecret.objects.filter(pk=secret.pk).update(failures=0, not_before=None)
+    hot_path.update(CheckinSecret, secret.pk, {"failures": 0, "not_before": None})
     return CheckinResult("accepted", next_deadline=move.next_deadline if move else None)
 
 
