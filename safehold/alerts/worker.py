@@ -442,19 +442,21 @@ class Worker:
             return MAX_IDLE
         return max(0.0, min(MAX_IDLE, (soonest - now).total_seconds()))
 
-    def _sleep(self, seconds: float) -> None:
+    def _sleep(self, seconds: float) -> bool:
+        """Sleep up to `seconds`; return True if a NOTIFY woke the worker early."""
         if seconds <= 0:
-            return
+            return False
         if connection.vendor != "postgresql":
             self.stop_event.wait(seconds)
-            return
+            return False
         if not self._listening:
             with connection.cursor() as cursor:
                 cursor.execute(f"LISTEN {WAKE_CHANNEL}")
             self._listening = True
         raw = connection.connection
+        # A notification may already have arrived during the last pass.
+        if any(True for _notice in raw.notifies(timeout=0)):
+            return True
         # Wake on NOTIFY or after `seconds`, whichever comes first.
         readable, _, _ = select.select([raw.fileno()], [], [], seconds)
-        if readable:
-            for _notice in raw.notifies(timeout=0):
-                pass
+        return readable != [] and any(True for _notice in raw.notifies(timeout=0))

@@ -1,0 +1,40 @@
+"""On PostgreSQL a sleeping worker wakes as soon as someone calls wake_workers()."""
+
+from __future__ import annotations
+
+import threading
+
+import psycopg
+import pytest
+from django.db import connection
+
+from safehold.alerts.worker import WAKE_CHANNEL, Worker
+
+pytestmark = pytest.mark.django_db(transaction=True)  # LISTEN takes effect on commit
+
+
+def _notify_from_another_session() -> None:
+    settings = connection.settings_dict
+    with psycopg.connect(
+        host=settings["HOST"] or "127.0.0.1",
+        port=settings["PORT"] or 5432,
+        user=settings["USER"],
+        dbname=settings["NAME"],
+        autocommit=True,
+    ) as other:
+        other.execute(f"NOTIFY {WAKE_CHANNEL}")
+
+
+def test_a_notify_ends_the_sleep() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's; on SQLite the worker polls")
+    worker = Worker(name="sleeper")
+    assert worker._sleep(0.05) is False  # starts listening; nothing to hear yet
+    timer = threading.Timer(0.3, _notify_from_another_session)
+    timer.start()
+    try:
+        # Without the notification this would sleep the full minute and return False.
+        assert worker._sleep(60) is True
+    finally:
+        timer.cancel()
+        worker.pool.shutdown()
