@@ -11,27 +11,28 @@ import functools
 import uuid
 
 from django.conf import settings
-from django.core import signing
 from django.urls import reverse
 
-ACK_SALT = "safehold.alerts.acknowledge"
+from safehold.crypto.envelope import sign_link, sign_links, unsign_link
+
+ACK_PURPOSE = "alerts.acknowledge"
 ACK_LINK_LIFETIME = datetime.timedelta(hours=24)
 
 
-def _signer() -> signing.TimestampSigner:
-    return signing.TimestampSigner(salt=ACK_SALT)
-
-
-def ack_token(notification_id: uuid.UUID) -> str:
-    """Return the signed token for a notification's acknowledgement link."""
-    return _signer().sign(notification_id.hex)
+def ack_token(notification_id: uuid.UUID | str, *, issued_at: float | None = None) -> str:
+    """Return the signed token for a notification's acknowledgement link (id or hex)."""
+    value = notification_id.hex if isinstance(notification_id, uuid.UUID) else notification_id
+    return sign_link(ACK_PURPOSE, value, issued_at=issued_at)
 
 
 def notification_id_from(token: str) -> uuid.UUID | None:
     """Return the notification a token names, or None if forged, expired or malformed."""
+    value = unsign_link(ACK_PURPOSE, token, max_age_seconds=ACK_LINK_LIFETIME.total_seconds())
+    if value is None:
+        return None
     try:
-        return uuid.UUID(_signer().unsign(token, max_age=ACK_LINK_LIFETIME))
-    except (signing.BadSignature, ValueError):
+        return uuid.UUID(hex=value)
+    except ValueError:
         return None
 
 
@@ -43,5 +44,12 @@ def _link_prefix(base_url: str) -> str:
     return base_url.rstrip("/") + path.replace(marker + "/", "")
 
 
-def ack_url(notification_id: uuid.UUID) -> str:
-    return f"{_link_prefix(settings.SAFEHOLD_BASE_URL)}{ack_token(notification_id)}/"
+def ack_url(notification_id: uuid.UUID | str) -> str:
+    return ack_urls([notification_id])[0]
+
+
+def ack_urls(notification_ids: list[uuid.UUID | str]) -> list[str]:
+    """Return the acknowledgement links for many notifications, signed in one go."""
+    prefix = _link_prefix(settings.SAFEHOLD_BASE_URL)
+    values = [n.hex if isinstance(n, uuid.UUID) else n for n in notification_ids]
+    return [f"{prefix}{token}/" for token in sign_links(ACK_PURPOSE, values)]

@@ -129,6 +129,64 @@ def keyed_digest(purpose: str, message: str) -> str:
     return blind_index(purpose, message)
 
 
+_LINK_KEYS: dict[tuple[uuid.UUID, str], bytes] = {}
+_LINK_SIGNATURE_BYTES = 16  # 128 bits: a forger's odds are nil, and the link stays short
+_LINK_CLOCK_SKEW_SECONDS = 120  # links signed on another machine whose clock runs ahead
+
+
+def _link_key(purpose: str) -> bytes:
+    # Derived once per purpose and index key: Django's signer re-derives its key on
+    # every call, which cost 40 µs per link when a burst of alerts builds thousands.
+    key_id, index_key = _active_key(DataKey.Purpose.INDEX)
+    cached = _LINK_KEYS.get((key_id, purpose))
+    if cached is None:
+        cached = hmac.new(index_key, b"link\x00" + purpose.encode(), hashlib.sha256).digest()
+        _LINK_KEYS[(key_id, purpose)] = cached
+    return cached
+
+
+def _link_signature(key: bytes, payload: str) -> str:
+    digest = hmac.digest(key, payload.encode("ascii"), "sha256")
+    return base64.urlsafe_b64encode(digest[:_LINK_SIGNATURE_BYTES]).rstrip(b"=").decode()
+
+
+def sign_links(purpose: str, values: list[str], *, issued_at: float | None = None) -> list[str]:
+    """Return "<value>.<issued>.<signature>" for each value, for links that do one thing.
+
+    Each value must be URL-safe without dots (a hex id). The signature is keyed by the
+    master-key-protected index key, so a stolen SECRET_KEY forges no link.
+    """
+    if any(not value or "." in value or not value.isascii() for value in values):
+        raise ValueError("sign_links() takes non-empty ASCII values without dots")
+    key = _link_key(purpose)
+    issued = format(int(time.time() if issued_at is None else issued_at), "x")
+    return [f"{value}.{issued}.{_link_signature(key, f'{value}.{issued}')}" for value in values]
+
+
+def sign_link(purpose: str, value: str, *, issued_at: float | None = None) -> str:
+    """Return the signed token for one value (see sign_links)."""
+    return sign_links(purpose, [value], issued_at=issued_at)[0]
+
+
+def unsign_link(purpose: str, token: str, *, max_age_seconds: float) -> str | None:
+    """Return the value a token from sign_link() carries, or None if forged or expired."""
+    if not isinstance(token, str) or not token.isascii() or len(token) > 200:
+        return None
+    value, _, rest = token.partition(".")
+    issued, _, signature = rest.partition(".")
+    try:
+        issued_at = int(issued, 16)
+    except ValueError:
+        return None
+    expected = _link_signature(_link_key(purpose), f"{value}.{issued}")
+    if not hmac.compare_digest(expected.encode(), signature.encode()):
+        return None
+    age = time.time() - issued_at
+    if not -_LINK_CLOCK_SKEW_SECONDS <= age <= max_age_seconds:
+        return None
+    return value
+
+
 def sha256_hex(data: bytes) -> str:
     """Return the SHA-256 hex digest of `data` (not keyed: never use it to hide a value)."""
     return hashlib.sha256(data).hexdigest()
@@ -153,6 +211,7 @@ def reset_keyring() -> None:
         _cache.keyring = None
         _cache.data_keys.clear()
         _cache.active.clear()
+    _LINK_KEYS.clear()
 
 
 def new_data_key() -> uuid.UUID:
