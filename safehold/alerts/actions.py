@@ -9,7 +9,7 @@ single inserts.
 from __future__ import annotations
 
 import datetime
-import secrets
+import os
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -20,10 +20,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from safehold.accounts.models import Member
+from safehold.accounts.models import Member, Organisation
 from safehold.alerts.ladder import (
     DEFAULT_LADDER,
     DEFAULT_REPEAT_FROM,
+    Climb,
     Rung,
     Target,
     next_climb,
@@ -39,34 +40,64 @@ from safehold.alerts.models import (
     Resolution,
     Severity,
 )
-from safehold.alerts.targets import resolve_targets
+from safehold.alerts.rows import db_time, hex_id, insert_many, new_hex_ids
+from safehold.alerts.targets import Subject, resolve_targets
 from safehold.audit.chain import record
 from safehold.cases.models import Person
 
 # No 0/O, 1/I/L or U/V: read aloud and typed on a phone keypad without mistakes.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
-CODE_LENGTH = 6
+# 29^7 is 17 billion codes: a burst of 100,000 open alerts rarely draws one twice.
+CODE_LENGTH = 7
+# Random bytes map onto the alphabet without bias: bytes past the last whole multiple
+# of its length are dropped before the mapping.
+_CODE_USABLE = 256 - 256 % len(CODE_ALPHABET)
+_CODE_TABLE = bytes(ord(CODE_ALPHABET[b % len(CODE_ALPHABET)]) for b in range(256))
+_CODE_DROPPED = bytes(range(_CODE_USABLE, 256))
 
-SEVERITY_OF = {
-    AlertKind.MISSED_CHECKIN: Severity.HIGH,
-    AlertKind.DURESS: Severity.CRITICAL,
-    AlertKind.PIN_ATTACK: Severity.CRITICAL,
-    AlertKind.PANIC: Severity.CRITICAL,
-    AlertKind.MANUAL: Severity.HIGH,
+SEVERITY_OF: dict[str, str] = {
+    AlertKind.MISSED_CHECKIN: Severity.HIGH.value,
+    AlertKind.DURESS: Severity.CRITICAL.value,
+    AlertKind.PIN_ATTACK: Severity.CRITICAL.value,
+    AlertKind.PANIC: Severity.CRITICAL.value,
+    AlertKind.MANUAL: Severity.HIGH.value,
 }
+
+ALERT_FIELDS = (
+    "id", "organisation", "person", "kind", "severity", "code", "state", "created_at",
+    "step", "round", "next_step_at", "source_checkin", "missed_deadline", "resolution",
+)  # fmt: skip
+NOTIFICATION_FIELDS = (
+    "id", "alert", "member", "purpose", "step", "round", "status", "channel_index",
+    "failures_on_channel", "attempts", "next_attempt_at", "idempotency_key", "created_at",
+    "last_error",
+)  # fmt: skip
+
+
+def new_codes(count: int) -> list[str]:
+    """Return `count` distinct random alert codes."""
+    codes: dict[str, None] = {}
+    while len(codes) < count:
+        needed = (count - len(codes)) * CODE_LENGTH
+        drawn = os.urandom(needed + needed // 8 + 16).translate(_CODE_TABLE, _CODE_DROPPED)
+        for start in range(0, len(drawn) - CODE_LENGTH + 1, CODE_LENGTH):
+            codes[drawn[start : start + CODE_LENGTH].decode("ascii")] = None
+            if len(codes) == count:
+                break
+    return list(codes)
 
 
 def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return new_codes(1)[0]
 
 
 @dataclass(frozen=True)
 class NewAlert:
     """What the worker or a coordinator knows when an alert must open."""
 
-    person: Person
+    subject: Subject
     kind: str
-    source_checkin_id: uuid.UUID | None = None
+    source_checkin_id: uuid.UUID | str | None = None
     missed_deadline: datetime.datetime | None = None
 
 
@@ -100,104 +131,146 @@ class _Batch:
     def __init__(self, now: datetime.datetime) -> None:
         self.now = now
         self._ladders: dict[uuid.UUID, tuple[tuple[Rung, ...], int]] = {}
-        self._members: dict[tuple[object, ...], list[Member]] = {}
+        self._members: dict[tuple[object, ...], list[str]] = {}
+        self._climbs: dict[tuple[object, ...], tuple[Climb, list[str]]] = {}
+        self._times: dict[datetime.datetime, object] = {}
+
+    def db_time(self, value: datetime.datetime) -> object:
+        # Most alerts of a batch share their next step's moment: convert it once.
+        if value not in self._times:
+            self._times[value] = db_time(value)
+        return self._times[value]
 
     def ladder(self, compartment_id: uuid.UUID) -> tuple[tuple[Rung, ...], int]:
         if compartment_id not in self._ladders:
             self._ladders[compartment_id] = ladder_for(compartment_id)
         return self._ladders[compartment_id]
 
-    def members(self, rung: Rung, alert: Alert) -> list[Member]:
-        person = alert.person
-        key = (person.compartment_id, person.coordinator_id, rung.position, rung.targets)
+    def member_ids(self, rung: Rung, subject: Subject) -> list[str]:
+        key = (
+            subject.organisation_id,
+            subject.compartment_id,
+            subject.coordinator_id,
+            rung.position,
+            rung.targets,
+        )
         if key not in self._members:
-            self._members[key] = resolve_targets(rung.targets, alert, self.now)
+            members = resolve_targets(rung.targets, subject, self.now)
+            self._members[key] = [member.pk.hex for member in members]
         return self._members[key]
 
-    def climb(self, alert: Alert) -> list[Notification]:
-        """Move `alert` one rung up (in memory); return the notifications it sends."""
-        rungs, repeat_from = self.ladder(alert.person.compartment_id)
-        climb = next_climb(
-            rungs,
-            repeat_from=repeat_from,
-            done_step=alert.step,
-            done_round=alert.round,
-            now=self.now,
+    def climb(
+        self, subject: Subject, *, done_step: int, done_round: int
+    ) -> tuple[Climb, list[str]]:
+        """Return the next rung after (done_step, done_round) and the ids of whom it tells."""
+        key = (
+            subject.organisation_id,
+            subject.compartment_id,
+            subject.coordinator_id,
+            done_step,
+            done_round,
         )
-        alert.step, alert.round = climb.rung.position, climb.round
-        alert.next_step_at = climb.next_step_at
-        return [
-            _notification(alert, member, Purpose.ALERT, self.now)
-            for member in self.members(climb.rung, alert)
-        ]
+        if key not in self._climbs:
+            rungs, repeat_from = self.ladder(subject.compartment_id)
+            climb = next_climb(
+                rungs,
+                repeat_from=repeat_from,
+                done_step=done_step,
+                done_round=done_round,
+                now=self.now,
+            )
+            self._climbs[key] = (climb, self.member_ids(climb.rung, subject))
+        return self._climbs[key]
 
 
-def _notification(
-    alert: Alert, member: Member, purpose: str, now: datetime.datetime
-) -> Notification:
-    notification = Notification(
-        alert=alert,
-        member=member,
-        purpose=purpose,
-        step=alert.step,
-        round=alert.round,
-        next_attempt_at=now,
-        created_at=now,
-    )
-    notification.idempotency_key = f"sh-{notification.id.hex}"
-    return notification
+class _Outbox:
+    """Notification rows to insert, built as tuples (see safehold.alerts.rows)."""
+
+    def __init__(self, now: datetime.datetime) -> None:
+        self.now = db_time(now)
+        self.wanted: list[tuple[str, str, str, int, int]] = []
+
+    def add(
+        self, alert_id: str, member_ids: Sequence[str], purpose: str, step: int, rnd: int
+    ) -> None:
+        self.wanted.extend((alert_id, member_id, purpose, step, rnd) for member_id in member_ids)
+
+    def write(self) -> int:
+        pending, now = NotificationStatus.PENDING.value, self.now
+        rows = [
+            (id_, alert_id, member_id, purpose, step, rnd, pending, 0, 0, 0, now, f"sh-{id_}",
+             now, "")
+            for id_, (alert_id, member_id, purpose, step, rnd) in zip(
+                new_hex_ids(len(self.wanted)), self.wanted, strict=True
+            )
+        ]  # fmt: skip
+        insert_many(Notification, NOTIFICATION_FIELDS, rows)
+        return len(rows)
 
 
 @transaction.atomic
 def open_alerts(
     new_alerts: Sequence[NewAlert], *, now: datetime.datetime, actor: Member | None = None
-) -> list[Alert]:
-    """Open alerts and run their first step; one transaction, a few statements per batch."""
-    batch = _Batch(now)
-    alerts: list[Alert] = []
-    notifications: list[Notification] = []
-    for new in new_alerts:
-        alert = Alert(
-            organisation_id=new.person.organisation_id,
-            person=new.person,
-            kind=new.kind,
-            severity=SEVERITY_OF.get(AlertKind(new.kind), Severity.HIGH),
-            code=new_code(),
-            created_at=now,
-            source_checkin_id=new.source_checkin_id,
-            missed_deadline=new.missed_deadline,
-        )
-        notifications.extend(batch.climb(alert))
-        alerts.append(alert)
-    _insert_alerts(alerts)
-    Notification.objects.bulk_create(notifications, batch_size=500)
-    by_organisation: dict[object, list[Alert]] = defaultdict(list)
-    for alert in alerts:
-        by_organisation[alert.organisation_id].append(alert)
-    for organisation_id, opened in by_organisation.items():
+) -> list[str]:
+    """Open alerts and run their first step; return their ids (hex).
+
+    One transaction and a few statements per batch, whatever its size.
+    """
+    if not new_alerts:
+        return []
+    batch, outbox = _Batch(now), _Outbox(now)
+    db_now, opened = db_time(now), AlertState.OPEN.value
+    alert_ids = new_hex_ids(len(new_alerts))
+    rows: list[list[object]] = []
+    for new, alert_id in zip(new_alerts, alert_ids, strict=True):
+        climb, member_ids = batch.climb(new.subject, done_step=0, done_round=1)
+        subject = new.subject
+        rows.append(
+            [
+                alert_id, subject.organisation_id.hex, hex_id(subject.person_id), new.kind,
+                SEVERITY_OF[new.kind], None, opened, db_now, climb.rung.position, climb.round,
+                batch.db_time(climb.next_step_at), _hex_or_none(new.source_checkin_id),
+                db_time(new.missed_deadline), "",
+            ]
+        )  # fmt: skip
+        outbox.add(alert_id, member_ids, Purpose.ALERT.value, climb.rung.position, climb.round)
+    _insert_alerts(rows)
+    outbox.write()
+    by_organisation: dict[uuid.UUID, list[str]] = defaultdict(list)
+    kinds: dict[uuid.UUID, set[str]] = defaultdict(set)
+    for new, alert_id in zip(new_alerts, alert_ids, strict=True):
+        by_organisation[new.subject.organisation_id].append(alert_id)
+        kinds[new.subject.organisation_id].add(new.kind)
+    for organisation_id, ids in by_organisation.items():
         record(
             "alerts.opened",
             actor=actor,
-            target=opened[0].organisation,
+            target=Organisation(pk=organisation_id),
             details={
-                "alerts": [str(a.pk) for a in opened],
-                "kinds": sorted({a.kind for a in opened}),
+                "alerts": [str(uuid.UUID(a)) for a in ids],
+                "kinds": sorted(kinds[organisation_id]),
             },
-            organisation_id=organisation_id,  # type: ignore[arg-type]
+            organisation_id=organisation_id,
         )
-    return alerts
+    return alert_ids
 
 
-def _insert_alerts(alerts: list[Alert]) -> None:
-    """Bulk-insert; on the rare clash of random codes, draw new ones and retry."""
+def _hex_or_none(value: uuid.UUID | str | None) -> str | None:
+    return None if value is None else hex_id(value)
+
+
+def _insert_alerts(rows: list[list[object]]) -> None:
+    """Insert alert rows with fresh codes; on a clash with an older code, draw again."""
+    code_column = ALERT_FIELDS.index("code")
     for _attempt in range(5):
+        for row, code in zip(rows, new_codes(len(rows)), strict=True):
+            row[code_column] = code
         try:
             with transaction.atomic():
-                Alert.objects.bulk_create(alerts, batch_size=500)
+                insert_many(Alert, ALERT_FIELDS, rows)
             return
         except IntegrityError:
-            for alert in alerts:
-                alert.code = new_code()
+            continue
     raise RuntimeError("could not draw unique alert codes")
 
 
@@ -208,19 +281,25 @@ def open_alert(
     """Open one alert (a coordinator's manual alert, say) and run its first step."""
     if kind not in AlertKind.values:
         raise ValidationError({"kind": _("Choose a kind of alert from the list.")})
-    return open_alerts([NewAlert(person, kind)], now=now or timezone.now(), actor=actor)[0]
+    opened = open_alerts(
+        [NewAlert(Subject.of(person), kind)], now=now or timezone.now(), actor=actor
+    )
+    return Alert.objects.get(pk=opened[0])
 
 
 @transaction.atomic
 def climb_ladders(alerts: Sequence[Alert], *, now: datetime.datetime) -> int:
     """Run the next step of each due open alert; return how many notifications it made."""
-    batch = _Batch(now)
-    notifications: list[Notification] = []
+    batch, outbox = _Batch(now), _Outbox(now)
     for alert in alerts:
-        notifications.extend(batch.climb(alert))
+        climb, member_ids = batch.climb(
+            Subject.of(alert.person), done_step=alert.step, done_round=alert.round
+        )
+        alert.step, alert.round = climb.rung.position, climb.round
+        alert.next_step_at = climb.next_step_at
+        outbox.add(alert.pk.hex, member_ids, Purpose.ALERT.value, alert.step, alert.round)
     Alert.objects.bulk_update(alerts, ["step", "round", "next_step_at"], batch_size=500)
-    Notification.objects.bulk_create(notifications, batch_size=500)
-    return len(notifications)
+    return outbox.write()
 
 
 def _cancel_pending(alert: Alert) -> None:
@@ -272,14 +351,17 @@ def resolve_alert(
     _cancel_pending(locked)
     told = 0
     if stand_down:
-        members = Member.objects.filter(
+        member_ids = Member.objects.filter(
             pk__in=locked.notifications.filter(purpose=Purpose.ALERT)
             .exclude(status=NotificationStatus.CANCELLED)
             .values("member_id")
-        )
-        notices = [_notification(locked, m, Purpose.STAND_DOWN, now) for m in members]
-        Notification.objects.bulk_create(notices)
-        told = len(notices)
+        ).values_list("pk", flat=True)
+        outbox = _Outbox(now)
+        outbox.add(
+            locked.pk.hex, [m.hex for m in member_ids], Purpose.STAND_DOWN.value, locked.step,
+            locked.round,
+        )  # fmt: skip
+        told = outbox.write()
     record(
         "alert.resolved",
         actor=actor,

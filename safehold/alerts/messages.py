@@ -7,10 +7,13 @@ the person's own phone if they are a trusted responder.
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
+
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from safehold.alerts.links import ack_url
+from safehold.alerts.links import ack_urls
 from safehold.alerts.models import AlertKind, Notification, Purpose
 from safehold.transports.base import Message
 
@@ -27,25 +30,77 @@ def kind_words(kind: str) -> str:
     return words.get(kind, _("Alert"))
 
 
-def compose(notification: Notification) -> Message:
-    """Return the message for `notification` in its member's language."""
-    alert = notification.alert
-    with translation.override(notification.member.language or "en"):
+@dataclass(frozen=True)
+class Draft:
+    """What composing one notification needs, read in bulk by the worker."""
+
+    notification_id: str  # hex
+    idempotency_key: str
+    purpose: str
+    language: str
+    code: str
+    kind: str
+    codename: str
+
+
+@functools.lru_cache(maxsize=128)
+def _templates(language: str, purpose: str, kind: str) -> tuple[str, str]:
+    """Return (title, body) with %(code)s, %(codename)s and %(link)s left to fill.
+
+    Translating once per language and kind, not per message: a burst of alerts
+    composes thousands of messages and switching languages each time cost more than
+    the rest of composing.
+    """
+    with translation.override(language):
         words = {
-            "code": alert.code,
-            "kind": kind_words(alert.kind),
-            "codename": alert.person.codename,
+            "code": "%(code)s",
+            "codename": "%(codename)s",
+            "kind": kind_words(kind).replace("%", "%%"),
+            "link": "%(link)s",
         }
-        if notification.purpose == Purpose.STAND_DOWN:
-            title = _("[%(code)s] Stand down: %(codename)s") % words
-            body = _("Alert %(code)s about %(codename)s is closed. No action is needed.") % words
-        else:
-            title = _("[%(code)s] %(kind)s: %(codename)s") % words
-            body = "\n".join(
+        if purpose == Purpose.STAND_DOWN:
+            return (
+                _("[%(code)s] Stand down: %(codename)s") % words,
+                _("Alert %(code)s about %(codename)s is closed. No action is needed.") % words,
+            )
+        return (
+            _("[%(code)s] %(kind)s: %(codename)s") % words,
+            "\n".join(
                 [
                     _("%(kind)s: %(codename)s") % words,
-                    _("Acknowledge: %(link)s") % {"link": ack_url(notification.id)},
+                    _("Acknowledge: %(link)s") % words,
                     _("Or reply: ACK %(code)s") % words,
                 ]
+            ),
+        )
+
+
+def compose_drafts(drafts: list[Draft]) -> list[Message]:
+    """Return the message for each notification, in its member's language."""
+    links = ack_urls([d.notification_id for d in drafts if d.purpose != Purpose.STAND_DOWN])
+    next_link = iter(links)
+    messages = []
+    for draft in drafts:
+        title, body = _templates(draft.language or "en", draft.purpose, draft.kind)
+        link = "" if draft.purpose == Purpose.STAND_DOWN else next(next_link)
+        values = {"code": draft.code, "codename": draft.codename, "link": link}
+        messages.append(Message(title % values, body % values, draft.idempotency_key))
+    return messages
+
+
+def compose(notification: Notification) -> Message:
+    """Return the message for a notification loaded as a model instance."""
+    alert = notification.alert
+    return compose_drafts(
+        [
+            Draft(
+                notification_id=notification.pk.hex,
+                idempotency_key=notification.idempotency_key,
+                purpose=notification.purpose,
+                language=notification.member.language,
+                code=alert.code,
+                kind=alert.kind,
+                codename=alert.person.codename,
             )
-    return Message(title=title, body=body, idempotency_key=notification.idempotency_key)
+        ]
+    )[0]

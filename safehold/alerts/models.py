@@ -141,8 +141,11 @@ class Resolution(models.TextChoices):
 
 class Alert(models.Model):
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    # Every index costs each insert in a burst of alerts: the organisation is covered by
+    # the (organisation, state, created_at) index below, and who acknowledged or resolved
+    # is only ever read from the alert itself.
     organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="alerts"
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="alerts", db_index=False
     )
     person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="alerts")
     kind = models.CharField(_("kind"), max_length=20, choices=AlertKind.choices)
@@ -162,17 +165,28 @@ class Alert(models.Model):
     )
     missed_deadline = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution = models.CharField(
         _("resolution"), max_length=20, choices=Resolution.choices, blank=True
     )
-    resolution_note = EncryptedTextField(_("note"), blank=True)
+    # Empty until resolved: alerts are written in bulk without a note to encrypt.
+    resolution_note = EncryptedTextField(_("note"), blank=True, null=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,67 +1,84 @@
-"""Turning a step's targets into members, for one alert at one moment."""
+"""Turning a step's targets into members, for one alert's subject at one moment."""
 
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
 from safehold.accounts.models import Member, Role
 from safehold.alerts.ladder import Target
-from safehold.alerts.models import Alert, DutyShift
+from safehold.alerts.models import DutyShift
+from safehold.cases.models import Person
 
 
-def _active(queryset: QuerySet[Member], alert: Alert) -> QuerySet[Member]:
-    return queryset.filter(is_active=True, organisation_id=alert.organisation_id)
+@dataclass(frozen=True)
+class Subject:
+    """Who an alert is about, as far as choosing whom to tell needs: ids, no names."""
+
+    person_id: uuid.UUID | str  # as read: a raw statement on SQLite gives hex text
+    organisation_id: uuid.UUID
+    compartment_id: uuid.UUID
+    coordinator_id: uuid.UUID | None
+
+    @classmethod
+    def of(cls, person: Person) -> Subject:
+        return cls(person.pk, person.organisation_id, person.compartment_id, person.coordinator_id)
 
 
-def members_for(target: Target, alert: Alert, now: datetime.datetime) -> QuerySet[Member]:
-    """Return the active members of the alert's organisation that `target` names."""
-    compartment_id = target.compartment_id or alert.person.compartment_id
+def _active(queryset: QuerySet[Member], subject: Subject) -> QuerySet[Member]:
+    return queryset.filter(is_active=True, organisation_id=subject.organisation_id)
+
+
+def members_for(target: Target, subject: Subject, now: datetime.datetime) -> QuerySet[Member]:
+    """Return the active members of the subject's organisation that `target` names."""
+    compartment_id = target.compartment_id or subject.compartment_id
     if target.kind == "member" and target.member_id:
-        return _active(Member.objects.filter(pk=target.member_id), alert)
+        return _active(Member.objects.filter(pk=target.member_id), subject)
     if target.kind == "coordinator":
-        if alert.person.coordinator_id is None:
+        if subject.coordinator_id is None:
             return Member.objects.none()
-        return _active(Member.objects.filter(pk=alert.person.coordinator_id), alert)
+        return _active(Member.objects.filter(pk=subject.coordinator_id), subject)
     if target.kind == "on_duty":
         on_duty = DutyShift.objects.filter(
             compartment_id=compartment_id, starts_at__lte=now, ends_at__gt=now
         ).values("member_id")
-        return _active(Member.objects.filter(pk__in=on_duty), alert)
+        return _active(Member.objects.filter(pk__in=on_duty), subject)
     if target.kind == "role" and target.role:
         return _active(
-            Member.objects.filter(role=target.role, compartments__id=compartment_id), alert
+            Member.objects.filter(role=target.role, compartments__id=compartment_id), subject
         )
     return Member.objects.none()
 
 
-def fallback_members(alert: Alert) -> QuerySet[Member]:
+def fallback_members(subject: Subject) -> QuerySet[Member]:
     """Return who is told when a step names nobody reachable: never nobody.
 
     The compartment's coordinators and admins, else the organisation's admins.
     """
     compartment = _active(
         Member.objects.filter(
-            role__in=[Role.COORDINATOR, Role.ADMIN], compartments__id=alert.person.compartment_id
+            role__in=[Role.COORDINATOR, Role.ADMIN], compartments__id=subject.compartment_id
         ),
-        alert,
+        subject,
     )
     if compartment.exists():
         return compartment
-    return _active(Member.objects.filter(role=Role.ADMIN), alert)
+    return _active(Member.objects.filter(role=Role.ADMIN), subject)
 
 
 def resolve_targets(
-    targets: Iterable[Target], alert: Alert, now: datetime.datetime
+    targets: Iterable[Target], subject: Subject, now: datetime.datetime
 ) -> list[Member]:
     """Return the distinct members to tell for a step, falling back so someone is told."""
     chosen: dict[object, Member] = {}
     for target in targets:
-        for member in members_for(target, alert, now):
+        for member in members_for(target, subject, now):
             chosen.setdefault(member.pk, member)
     if not chosen:
-        for member in fallback_members(alert):
+        for member in fallback_members(subject):
             chosen.setdefault(member.pk, member)
     return list(chosen.values())

@@ -22,8 +22,9 @@ import socket
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.db import (
@@ -34,11 +35,11 @@ from django.db import (
     connection,
     transaction,
 )
-from django.db.models import F, Q
 from django.utils import timezone
 
+from safehold.accounts.models import Member
 from safehold.alerts.actions import NewAlert, climb_ladders, open_alerts
-from safehold.alerts.messages import compose
+from safehold.alerts.messages import Draft, compose_drafts
 from safehold.alerts.models import (
     Alert,
     AlertKind,
@@ -49,6 +50,18 @@ from safehold.alerts.models import (
     NotificationStatus,
     Purpose,
 )
+from safehold.alerts.rows import (
+    Raw,
+    as_uuid,
+    db_time,
+    hex_id,
+    insert_many,
+    new_hex_ids,
+    table,
+    update_by_ids,
+)
+from safehold.alerts.targets import Subject
+from safehold.cases.models import Person
 from safehold.checkins.models import Checkin, CheckinSecret, Outcome, Schedule
 from safehold.transports.base import DeliveryReport, FailureKind, Message, TransportError
 
@@ -56,7 +69,7 @@ log = logging.getLogger("safehold.worker")
 
 WAKE_CHANNEL = "safehold_worker"
 MAX_IDLE = 0.25  # seconds: the longest a duress check-in waits for the next pass
-BATCH = 500
+BATCH = 5000
 CLAIM_TTL = datetime.timedelta(seconds=60)  # a claim older than this was abandoned
 SEND_TIMEOUT = 10.0
 FAILURES_BEFORE_NEXT_CHANNEL = 3
@@ -100,14 +113,81 @@ class TickReport:
         return any(vars(self).values())
 
 
+@dataclass(frozen=True)
+class RetryPlan:
+    """What a failed notification does next (field values of Notification)."""
+
+    status: str
+    channel_index: int
+    failures_on_channel: int
+    next_attempt_at: datetime.datetime
+
+
+def plan_retry(
+    *,
+    attempts: int,
+    channel_index: int,
+    failures_on_channel: int,
+    permanent: bool,
+    has_channel: bool,
+    now: datetime.datetime,
+) -> RetryPlan:
+    """Retry with backoff; after repeated or permanent failures, the next channel."""
+    if not has_channel or attempts >= MAX_ATTEMPTS:
+        # Nobody can be reached this way: record it where coordinators look.
+        return RetryPlan(NotificationStatus.FAILED, channel_index, failures_on_channel, now)
+    failures_on_channel += 1
+    if permanent or failures_on_channel >= FAILURES_BEFORE_NEXT_CHANNEL:
+        return RetryPlan(NotificationStatus.PENDING, channel_index + 1, 0, now)
+    return RetryPlan(
+        NotificationStatus.PENDING,
+        channel_index,
+        failures_on_channel,
+        now + retry_delay(failures_on_channel),
+    )
+
+
+class _Subjects:
+    """Subjects built from raw rows, sharing the ids that repeat across a batch."""
+
+    def __init__(self) -> None:
+        self._ids: dict[object, uuid.UUID] = {}
+
+    def _id(self, value: uuid.UUID | str) -> uuid.UUID:
+        if value not in self._ids:
+            self._ids[value] = as_uuid(value)
+        return self._ids[value]
+
+    def of(
+        self,
+        person_id: uuid.UUID | str,
+        organisation_id: uuid.UUID | str,
+        compartment_id: uuid.UUID | str,
+        coordinator_id: uuid.UUID | str | None,
+    ) -> Subject:
+        return Subject(
+            person_id,
+            self._id(organisation_id),
+            self._id(compartment_id),
+            None if coordinator_id is None else self._id(coordinator_id),
+        )
+
+
 @dataclass
 class _Job:
-    notification: Notification
-    attempt: DeliveryAttempt
+    """One claimed notification on its way to a transport, as plain values."""
+
+    notification_id: str
+    attempt_id: str
     channel: Channel | None
-    url: str = ""
-    message: Message | None = None
-    future: Future[DeliveryReport] | None = field(default=None, repr=False)
+    draft: Draft
+    attempts: int  # including this one
+    channel_index: int
+    failures_on_channel: int
+    url: str = field(default="", repr=False)
+    message: Message | None = field(default=None, repr=False)
+    delivered: bool = False
+    error: TransportError | None = None
 
 
 class Worker:
@@ -124,6 +204,7 @@ class Worker:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.deliver = deliver
         self.batch = batch
+        self.pool_size = pool_size
         self.pool = ThreadPoolExecutor(max_workers=pool_size, thread_name_prefix="deliver")
         self.stop_event = threading.Event()
         self._listening = False
@@ -186,27 +267,39 @@ class Worker:
     # --- alerts ---------------------------------------------------------------------
 
     def open_missed(self, now: datetime.datetime) -> int:
-        """Open an alert for every schedule past its deadline and grace."""
-        with transaction.atomic():
-            due = list(
-                self._lock(
-                    Schedule.objects.filter(overdue_at__lte=now)
-                    .exclude(alerted_deadline=F("next_deadline"))
-                    .select_related("person")
-                    .order_by("overdue_at")
-                )[: self.batch]
+        """Open an alert for every schedule past its deadline and grace.
+
+        Read as plain values, not model instances: when many deadlines fall together,
+        building objects per row cost more than all the database work.
+        """
+        schedule, person = table(Schedule), table(Person)
+        lock = " FOR UPDATE OF s SKIP LOCKED" if self._skip_locked else ""
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT s.id, s.next_deadline, p.id, p.organisation_id, p.compartment_id,"  # noqa: S608 - names from the models
+                f" p.coordinator_id FROM {schedule} s JOIN {person} p ON p.id = s.person_id"
+                " WHERE s.overdue_at <= %s"
+                " AND (s.alerted_deadline IS NULL OR s.alerted_deadline <> s.next_deadline)"
+                f" ORDER BY s.overdue_at LIMIT %s{lock}",
+                [db_time(now), self.batch],
             )
+            due = cursor.fetchall()
             if not due:
                 return 0
+            subjects = _Subjects()
             open_alerts(
                 [
-                    NewAlert(s.person, AlertKind.MISSED_CHECKIN, missed_deadline=s.next_deadline)
-                    for s in due
+                    NewAlert(
+                        subjects.of(*row[2:6]), AlertKind.MISSED_CHECKIN, missed_deadline=row[1]
+                    )
+                    for row in due
                 ],
                 now=now,
             )
-            Schedule.objects.filter(pk__in=[s.pk for s in due]).update(
-                alerted_deadline=F("next_deadline")
+            update_by_ids(
+                Schedule,
+                {"alerted_deadline": Raw("next_deadline")},
+                [hex_id(row[0]) for row in due],
             )
         return len(due)
 
@@ -223,7 +316,10 @@ class Worker:
             if not checkins:
                 return 0
             open_alerts(
-                [NewAlert(c.person, AlertKind.DURESS, source_checkin_id=c.pk) for c in checkins],
+                [
+                    NewAlert(Subject.of(c.person), AlertKind.DURESS, source_checkin_id=c.pk)
+                    for c in checkins
+                ],
                 now=now,
             )
             Checkin.objects.filter(pk__in=[c.pk for c in checkins]).update(processed_at=now)
@@ -241,7 +337,9 @@ class Worker:
             )
             if not secrets:
                 return 0
-            open_alerts([NewAlert(s.person, AlertKind.PIN_ATTACK) for s in secrets], now=now)
+            open_alerts(
+                [NewAlert(Subject.of(s.person), AlertKind.PIN_ATTACK) for s in secrets], now=now
+            )
             CheckinSecret.objects.filter(pk__in=[s.pk for s in secrets]).update(
                 attack_alerted_at=now
             )
@@ -265,56 +363,87 @@ class Worker:
     # --- delivery -------------------------------------------------------------------
 
     def _claim(self, now: datetime.datetime) -> list[_Job]:
-        due = Q(status=NotificationStatus.PENDING, next_attempt_at__lte=now) | Q(
-            status=NotificationStatus.SENDING, claimed_until__lt=now
-        )
+        """Claim due notifications and write an attempt for each; commit before sending."""
+        lock = " FOR UPDATE OF n SKIP LOCKED" if self._skip_locked else ""
+        db_now = db_time(now)
         with transaction.atomic():
-            claimed = list(
-                self._lock(
-                    Notification.objects.filter(due)
-                    .select_related("alert", "alert__person", "member")
-                    .order_by("next_attempt_at")
-                )[: self.batch]
-            )
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT n.id, n.member_id, n.purpose, n.channel_index, n.attempts,"  # noqa: S608 - names from the models
+                    " n.failures_on_channel, n.idempotency_key, a.state, a.code, a.kind,"
+                    f" p.codename, m.language FROM {table(Notification)} n"
+                    f" JOIN {table(Alert)} a ON a.id = n.alert_id"
+                    f" JOIN {table(Person)} p ON p.id = a.person_id"
+                    f" JOIN {table(Member)} m ON m.id = n.member_id"
+                    " WHERE n.status IN ('pending', 'sending') AND ("
+                    " (n.status = 'pending' AND n.next_attempt_at <= %s)"
+                    " OR (n.status = 'sending' AND n.claimed_until < %s))"
+                    f" ORDER BY n.next_attempt_at LIMIT %s{lock}",
+                    [db_now, db_now, self.batch],
+                )
+                claimed = cursor.fetchall()
             if not claimed:
                 return []
-            stale = [
-                n
-                for n in claimed
-                if n.purpose == Purpose.ALERT and n.alert.state != AlertState.OPEN
-            ]
-            live = [n for n in claimed if n not in stale]
-            if stale:
-                Notification.objects.filter(pk__in=[n.pk for n in stale]).update(
-                    status=NotificationStatus.CANCELLED
-                )
-            channels = self._channels_of({n.member_id for n in live})
-            jobs = []
-            for notification in live:
-                member_channels = channels.get(notification.member_id, [])
+            # An alert acknowledged meanwhile needs no more calls (stand-downs still go).
+            stale = {
+                hex_id(row[0])
+                for row in claimed
+                if row[2] == Purpose.ALERT and row[7] != AlertState.OPEN
+            }
+            update_by_ids(Notification, {"status": NotificationStatus.CANCELLED.value}, stale)
+            live = [row for row in claimed if hex_id(row[0]) not in stale]
+            channels = self._channels_of({row[1] for row in live})
+            jobs: list[_Job] = []
+            attempts: list[tuple[object, ...]] = []
+            for row, attempt_id in zip(live, new_hex_ids(len(live)), strict=True):
+                (notification_id, member_id, purpose, channel_index, done, failures, key,
+                 _state, code, kind, codename, language) = row  # fmt: skip
+                notification_id = hex_id(notification_id)
+                member_channels = channels.get(hex_id(member_id), [])
                 channel = (
-                    member_channels[notification.channel_index % len(member_channels)]
+                    member_channels[channel_index % len(member_channels)]
                     if member_channels
                     else None
                 )
-                attempt = DeliveryAttempt(
-                    notification=notification, channel=channel, started_at=now, worker=self.name
+                draft = Draft(notification_id, key, purpose, language, code, kind, codename)
+                jobs.append(
+                    _Job(
+                        notification_id,
+                        attempt_id,
+                        channel,
+                        draft,
+                        done + 1,
+                        channel_index,
+                        failures,
+                    )
                 )
-                jobs.append(_Job(notification, attempt, channel))
-            Notification.objects.filter(pk__in=[j.notification.pk for j in jobs]).update(
-                status=NotificationStatus.SENDING,
-                claimed_until=now + CLAIM_TTL,
-                attempts=F("attempts") + 1,
+                channel_id = channel.pk.hex if channel is not None else None
+                attempts.append(
+                    (attempt_id, notification_id, channel_id, db_now, "", "", self.name)
+                )
+            update_by_ids(
+                Notification,
+                {
+                    "status": NotificationStatus.SENDING.value,
+                    "claimed_until": db_time(now + CLAIM_TTL),
+                    "attempts": Raw("attempts + 1"),
+                },
+                [job.notification_id for job in jobs],
             )
-            DeliveryAttempt.objects.bulk_create([j.attempt for j in jobs])
+            insert_many(
+                DeliveryAttempt,
+                ("id", "notification", "channel", "started_at", "outcome", "error_kind", "worker"),
+                attempts,
+            )
         return jobs
 
-    def _channels_of(self, member_ids: set[object]) -> dict[object, list[Channel]]:
-        by_member: dict[object, list[Channel]] = {}
-        for channel in Channel.objects.filter(member_id__in=member_ids, is_active=True).order_by(
+    def _channels_of(self, member_ids: set[uuid.UUID | str]) -> dict[str, list[Channel]]:
+        by_member: dict[str, list[Channel]] = {}
+        members = [as_uuid(m) for m in member_ids]
+        for channel in Channel.objects.filter(member_id__in=members, is_active=True).order_by(
             "member_id", "position"
         ):
-            by_member.setdefault(channel.member_id, []).append(channel)
+            by_member.setdefault(channel.member_id.hex, []).append(channel)
         return by_member
 
     def deliver_due(self, now: datetime.datetime) -> tuple[int, int, int]:
@@ -323,101 +452,91 @@ class Worker:
         Return (claimed, sent, failed).
         """
         jobs = self._claim(now)
-        for job in jobs:
-            if job.channel is None:
-                continue
-            # Decrypt and compose here, in this thread: the pool only talks to transports.
-            job.url = job.channel.url
-            job.message = compose(job.notification)
-            job.future = self.pool.submit(
-                self.deliver, job.url, job.message, timeout_seconds=SEND_TIMEOUT
-            )
+        # Decrypt and compose here, in this thread: the pool only talks to transports
+        # (a pool thread would open database connections of its own).
+        sendable = deque(job for job in jobs if job.channel is not None)
+        for job, message in zip(sendable, compose_drafts([j.draft for j in sendable]), strict=True):
+            job.url, job.message = job.channel.url, message  # type: ignore[union-attr]
+        # Each pool thread takes the next job until none are left, so a slow channel
+        # holds one thread while the others carry on; a future per lane, not per job.
+        lanes = [self.pool.submit(self._lane, sendable) for _ in range(self.pool_size)]
+        for lane in lanes:
+            lane.result()
         delivered: list[_Job] = []
         failed = 0
         for job in jobs:
-            error: TransportError | None = None
-            if job.future is not None:
-                try:
-                    job.future.result()
-                    delivered.append(job)
-                    continue
-                except TransportError as problem:
-                    error = problem
-                except Exception as problem:
-                    log.exception("transport crashed (%s)", type(problem).__name__)
-                    error = TransportError(FailureKind.FAILED, permanent=False)
-            self._record_failure(job, error, now)
-            failed += 1
+            if job.delivered:
+                delivered.append(job)
+            else:
+                self._record_failure(job, job.error, now)
+                failed += 1
         self._record_sent(delivered, now)
         return len(jobs), len(delivered), failed
+
+    def _lane(self, jobs: deque[_Job]) -> None:
+        while True:
+            try:
+                job = jobs.popleft()
+            except IndexError:
+                return
+            try:
+                self.deliver(job.url, job.message, timeout_seconds=SEND_TIMEOUT)
+                job.delivered = True
+            except TransportError as problem:
+                job.error = problem
+            except Exception as problem:
+                log.exception("transport crashed (%s)", type(problem).__name__)
+                job.error = TransportError(FailureKind.FAILED, permanent=False)
 
     def _record_sent(self, jobs: list[_Job], now: datetime.datetime) -> None:
         """Mark delivered notifications and their attempts, a few statements per batch."""
         if not jobs:
             return
+        db_now = db_time(now)
         with transaction.atomic():
-            DeliveryAttempt.objects.filter(pk__in=[j.attempt.pk for j in jobs]).update(
-                finished_at=now, outcome="sent"
+            update_by_ids(
+                DeliveryAttempt,
+                {"finished_at": db_now, "outcome": "sent"},
+                [job.attempt_id for job in jobs],
             )
-            Notification.objects.filter(pk__in=[j.notification.pk for j in jobs]).update(
-                status=NotificationStatus.SENT, sent_at=now, claimed_until=None, last_error=""
+            update_by_ids(
+                Notification,
+                {
+                    "status": NotificationStatus.SENT.value,
+                    "sent_at": db_now,
+                    "claimed_until": None,
+                    "last_error": "",
+                },
+                [job.notification_id for job in jobs],
             )
 
     def _record_failure(
         self, job: _Job, error: TransportError | None, now: datetime.datetime
     ) -> None:
-        notification, attempt = job.notification, job.attempt
         kind = error.kind if error is not None else "no_channel"
         permanent = error.permanent if error is not None else True
-        attempt.finished_at = now
-        attempt.outcome, attempt.error_kind = ("permanent" if permanent else "retry"), kind
-        notification.last_error = kind
-        notification.attempts += 1  # as the claim counted it in the database
-        self._plan_retry(
-            notification, permanent=permanent, now=now, has_channel=job.channel is not None
+        plan = plan_retry(
+            attempts=job.attempts,
+            channel_index=job.channel_index,
+            failures_on_channel=job.failures_on_channel,
+            permanent=permanent,
+            has_channel=job.channel is not None,
+            now=now,
         )
         log.warning(
             "delivery failed: notification=%s kind=%s permanent=%s attempt=%s",
-            notification.pk,
+            job.notification_id,
             kind,
             permanent,
-            notification.attempts,
+            job.attempts,
         )
         with transaction.atomic():
-            attempt.save(update_fields=["finished_at", "outcome", "error_kind"])
-            notification.claimed_until = None
-            notification.save(
-                update_fields=[
-                    "status",
-                    "last_error",
-                    "claimed_until",
-                    "channel_index",
-                    "failures_on_channel",
-                    "next_attempt_at",
-                ]
+            DeliveryAttempt.objects.filter(pk=job.attempt_id).update(
+                finished_at=now, outcome="permanent" if permanent else "retry", error_kind=kind
             )
-
-    def _plan_retry(
-        self,
-        notification: Notification,
-        *,
-        permanent: bool,
-        now: datetime.datetime,
-        has_channel: bool,
-    ) -> None:
-        """Retry with backoff; after repeated or permanent failures, the next channel."""
-        if not has_channel or notification.attempts >= MAX_ATTEMPTS:
-            # Nobody can be reached this way: record it where coordinators look.
-            notification.status = NotificationStatus.FAILED
-            return
-        notification.status = NotificationStatus.PENDING
-        notification.failures_on_channel += 1
-        if permanent or notification.failures_on_channel >= FAILURES_BEFORE_NEXT_CHANNEL:
-            notification.channel_index += 1
-            notification.failures_on_channel = 0
-            notification.next_attempt_at = now
-        else:
-            notification.next_attempt_at = now + retry_delay(notification.failures_on_channel)
+            Notification.objects.filter(pk=job.notification_id).update(
+                last_error=kind, claimed_until=None, **vars(plan)
+            )
 
     # --- sleeping -------------------------------------------------------------------
 

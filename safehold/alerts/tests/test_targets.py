@@ -11,7 +11,7 @@ from safehold.accounts.models import Role
 from safehold.alerts.actions import open_alert
 from safehold.alerts.ladder import Target
 from safehold.alerts.models import AlertKind, DutyShift
-from safehold.alerts.targets import resolve_targets
+from safehold.alerts.targets import Subject, resolve_targets
 from safehold.testing import World, make_member
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def test_each_kind_of_target_names_the_right_members(world: World) -> None:
     )
 
     def told(*targets: Target) -> set[object]:
-        return {m.pk for m in resolve_targets(targets, alert, now)}
+        return {m.pk for m in resolve_targets(targets, Subject.of(alert.person), now)}
 
     assert told(Target("coordinator")) == {world.coordinator.pk}
     assert told(Target("on_duty")) == {on_duty.pk}
@@ -48,5 +48,8 @@ def test_each_kind_of_target_names_the_right_members(world: World) -> None:
 
 def test_a_step_that_names_nobody_falls_back_to_the_compartment(world: World) -> None:
     alert = open_alert(world.person, AlertKind.MANUAL)
-    told = {m.pk for m in resolve_targets([Target("coordinator")], alert, timezone.now())}
+    told = {
+        m.pk
+        for m in resolve_targets([Target("coordinator")], Subject.of(alert.person), timezone.now())
+    }
     assert told == {world.coordinator.pk, world.admin.pk}  # no coordinator set on the case
