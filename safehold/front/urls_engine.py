@@ -70,6 +70,11 @@ urlpatterns = [
         channels.channel_move,
         name="channel_move",
     ),
+    path(
+        "account/channels/<uuid:channel_id>/test/",
+        channels.channel_test,
+        name="channel_test",
+    ),
     # Escalation ladders and duty rosters
     path("escalation/", escalation.escalation_index, name="escalation_index"),
     path(

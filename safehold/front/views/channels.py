@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST, require_safe
 
@@ -23,10 +24,46 @@ from safehold.alerts.channel_actions import (
     add_channel,
     move_channel,
     remove_channel,
+    send_test_message,
 )
 from safehold.alerts.models import Channel
 from safehold.front.forms.alerts import ChannelForm, MoveChannelForm
 from safehold.front.helpers import MASK, current_member, show_action_errors
+from safehold.transports.base import FailureKind
+
+# What a member can do about each way a test message fails, in words for them.
+TEST_FAILURE_MESSAGES = {
+    FailureKind.BAD_URL: gettext_lazy(
+        "Safehold cannot use this channel's address. Remove the channel and add it again "
+        "with a corrected address."
+    ),
+    FailureKind.REJECTED: gettext_lazy(
+        "The service refused the message. Check the address, user name, password or "
+        "token in the channel's address."
+    ),
+    FailureKind.REFUSED: gettext_lazy(
+        "Nothing answered at the channel's server: the connection was refused. Check the "
+        "server name and port in the address, or try again later."
+    ),
+    FailureKind.UNREACHABLE: gettext_lazy(
+        "The channel's server could not be found or reached. Check the server name in "
+        "the address, or try again later."
+    ),
+    FailureKind.TIMEOUT: gettext_lazy(
+        "The service did not answer in time. The message may still arrive; if it does "
+        "not, try again later."
+    ),
+    FailureKind.UNAVAILABLE: gettext_lazy(
+        "The service is overloaded or down at the moment. Try again later."
+    ),
+    FailureKind.TLS: gettext_lazy(
+        "A secure connection to the service could not be set up: its certificate or "
+        "encryption was not accepted."
+    ),
+    FailureKind.FAILED: gettext_lazy(
+        "Try again later; if it keeps failing, check the channel's address."
+    ),
+}
 
 
 def own_channel(member: Member, channel_id: Any) -> Channel:
@@ -93,4 +130,33 @@ def channel_move(request: HttpRequest, channel_id: Any) -> HttpResponse:
         move_channel(channel, up=form.cleaned_data["direction"] == "up", actor=member)
     else:
         messages.error(request, _("Choose whether to move the channel up or down."))
+    return redirect("channel_list")
+
+
+@require_POST
+def channel_test(request: HttpRequest, channel_id: Any) -> HttpResponse:
+    member = current_member(request)
+    result = send_test_message(own_channel(member, channel_id), actor=member)
+    if result.is_sent:
+        messages.success(
+            request, _("The test message was handed to the service. Check that it arrived.")
+        )
+    elif result.is_too_soon:
+        messages.info(
+            request,
+            ngettext(
+                "This channel was tested a moment ago. Wait %(count)s second before "
+                "testing it again.",
+                "This channel was tested a moment ago. Wait %(count)s seconds before "
+                "testing it again.",
+                result.retry_in_seconds,
+            )
+            % {"count": result.retry_in_seconds},
+        )
+    else:
+        explanation = TEST_FAILURE_MESSAGES[result.failure or FailureKind.FAILED]
+        messages.error(
+            request,
+            _("The test message could not be sent. %(explanation)s") % {"explanation": explanation},
+        )
     return redirect("channel_list")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -73,3 +74,17 @@ def test_every_string_in_the_code_is_in_the_catalogue(tmp_path: Path) -> None:
     extracted = set(_translations(polib.pofile(str(copy / "locale/ru/LC_MESSAGES/django.po"))))
     missing = extracted - set(_translations(polib.pofile(str(PO))))
     assert missing == set(), "run `make messages` and translate the new strings"
+
+
+def test_no_translated_string_hides_inside_an_f_string() -> None:
+    # xgettext cannot read f-strings: a gettext call inside one is never extracted, so
+    # it would stay English for everyone without any other test noticing.
+    pattern = re.compile(r"""\bf(["']).*\{\s*(_|gettext|ngettext|pgettext)\(""")
+    offenders = [
+        f"{path}:{number}"
+        for path in PACKAGE.rglob("*.py")
+        if "tests" not in path.parts
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if pattern.search(line)
+    ]
+    assert offenders == []
