@@ -40,10 +40,10 @@ from safehold.alerts.models import (
     Resolution,
     Severity,
 )
-from safehold.alerts.rows import db_time, hex_id, insert_many, new_hex_ids
 from safehold.alerts.targets import Subject, resolve_targets
 from safehold.audit.chain import record
 from safehold.cases.models import Person
+from safehold.lib.rows import db_time, hex_id, insert_many, new_hex_ids
 
 # No 0/O, 1/I/L or U/V: read aloud and typed on a phone keypad without mistakes.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
@@ -184,7 +184,7 @@ class _Batch:
 
 
 class _Outbox:
-    """Notification rows to insert, built as tuples (see safehold.alerts.rows)."""
+    """Notification rows to insert, built as tuples (see safehold.lib.rows)."""
 
     def __init__(self, now: datetime.datetime) -> None:
         self.now = db_time(now)

@@ -50,7 +50,10 @@ from safehold.alerts.models import (
     NotificationStatus,
     Purpose,
 )
-from safehold.alerts.rows import (
+from safehold.alerts.targets import Subject
+from safehold.cases.models import Person
+from safehold.checkins.models import Checkin, CheckinSecret, Outcome, Schedule
+from safehold.lib.rows import (
     Raw,
     as_uuid,
     db_time,
@@ -60,9 +63,6 @@ from safehold.alerts.rows import (
     table,
     update_by_ids,
 )
-from safehold.alerts.targets import Subject
-from safehold.cases.models import Person
-from safehold.checkins.models import Checkin, CheckinSecret, Outcome, Schedule
 from safehold.transports.base import DeliveryReport, FailureKind, Message, TransportError
 
 log = logging.getLogger("safehold.worker")

@@ -33,7 +33,7 @@ from typing import Literal
 from django.db import transaction
 
 from safehold.checkins import hot_path
-from safehold.checkins.models import Channel, Checkin, CheckinSecret, Outcome, Schedule
+from safehold.checkins.models import Channel, Checkin, CheckinSecret, Outcome
 from safehold.checkins.schedule_math import after_checkin, overdue_at
 from safehold.crypto import envelope
 from safehold.lib.ids import new_id
@@ -78,10 +78,12 @@ def find_secret_by_link(token: str) -> CheckinSecret | None:
     """Return the secret whose personal link is `token`, or None."""
     if not isinstance(token, str) or not token or len(token) > _MAX_TOKEN_LENGTH:
         return None
-    # .only(): the hot path of every check-in; the full row is read under lock later.
-    return (
-        CheckinSecret.objects.only("id", "person_id").filter(link_index=link_digest(token)).first()
-    )
+    # Ids only, without the ORM: the hot path of every check-in; the rest of the row is
+    # read under lock later.
+    found = hot_path.find_secret_id(link_digest(token))
+    if found is None:
+        return None
+    return CheckinSecret(id=found[0], person_id=found[1])
 
 
 def slow_down_delay(failures: int) -> datetime.timedelta:
@@ -121,46 +123,41 @@ def check_in(
 
 
 def _accepted(
-    secret: CheckinSecret, outcome: str, *, channel: str, request_id: str, now: datetime.datetime
+    secret: hot_path.LockedSecret,
+    outcome: str,
+    *,
+    channel: str,
+    request_id: str,
+    now: datetime.datetime,
 ) -> CheckinResult:
     """Record an accepted check-in. The same statements run for `ok` and `duress`."""
     schedule = hot_path.lock_schedule(secret.person_id)
     move = None
     if schedule is not None:
-        move = after_checkin(schedule.spec(), pending=schedule.next_deadline, now=now)
-    hot_path.insert(
-        Checkin,
-        {
-            "id": new_id(),
-            "person": secret.person_id,
-            "at": now,
-            "channel": channel,
-            "request_id": request_id,
-            "outcome": outcome,
-            "deadline_met": move.answered if move else None,
-            "next_deadline": move.next_deadline if move else None,
-            "processed_at": None,
-        },
+        move = after_checkin(schedule.spec, pending=schedule.next_deadline, now=now)
+    hot_path.insert_checkin(
+        checkin_id=new_id(),
+        person_id=secret.person_id,
+        at=now,
+        channel=channel,
+        request_id=request_id,
+        outcome=outcome,
+        deadline_met=move.answered if move else None,
+        next_deadline=move.next_deadline if move else None,
     )
     if schedule is not None and move is not None:
-        hot_path.update(
-            Schedule,
-            schedule.pk,
-            {
-                "last_checkin_at": now,
-                "next_deadline": move.next_deadline,
-                "overdue_at": overdue_at(
-                    move.next_deadline, datetime.timedelta(minutes=schedule.grace_minutes)
-                ),
-                "updated_at": now,
-            },
+        hot_path.move_deadline(
+            schedule.id,
+            now=now,
+            next_deadline=move.next_deadline,
+            overdue_at=overdue_at(move.next_deadline, schedule.grace),
         )
-    hot_path.update(CheckinSecret, secret.pk, {"failures": 0, "not_before": None})
+    hot_path.clear_failures(secret.id)
     return CheckinResult("accepted", next_deadline=move.next_deadline if move else None)
 
 
 def _refused(
-    secret: CheckinSecret, *, channel: str, request_id: str, now: datetime.datetime
+    secret: hot_path.LockedSecret, *, channel: str, request_id: str, now: datetime.datetime
 ) -> CheckinResult:
     failures = secret.failures + 1
     delay = slow_down_delay(failures)
@@ -180,12 +177,14 @@ def _refused(
     # the count. A new flag also clears the worker's mark, so it alerts again.
     if failures == ATTACK_THRESHOLD:
         changes.update(attack_flagged_at=now, attack_alerted_at=None)
-        logger.warning("check-in secret %s: %d wrong PINs in a row", secret.pk, ATTACK_THRESHOLD)
-    CheckinSecret.objects.filter(pk=secret.pk).update(**changes)
+        logger.warning("check-in secret %s: %d wrong PINs in a row", secret.id, ATTACK_THRESHOLD)
+    CheckinSecret.objects.filter(pk=secret.id).update(**changes)
     return CheckinResult("wrong_pin", retry_after_seconds=_seconds(delay))
 
 
-def _replayed(earlier: Checkin, secret: CheckinSecret, now: datetime.datetime) -> CheckinResult:
+def _replayed(
+    earlier: hot_path.EarlierCheckin, secret: hot_path.LockedSecret, now: datetime.datetime
+) -> CheckinResult:
     """Answer a repeated request from what the first one stored, changing nothing."""
     if earlier.outcome == Outcome.WRONG_PIN:
         wait = secret.not_before - now if secret.not_before is not None else None

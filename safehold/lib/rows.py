@@ -1,10 +1,11 @@
-"""Writing many outbox rows with few statements, and reading them back as tuples.
+"""Rows as plain tuples, for the paths where model instances cost more than the work.
 
 A burst of missed check-ins becomes thousands of alerts, notifications and delivery
-attempts at once. Building a model instance per row cost more than the database work
-itself, so the engine writes plain tuples: one prepared INSERT per table and batch
-(COPY on PostgreSQL), and updates by lists of ids. Columns are named by model field,
-so the models stay the single description of the tables.
+attempts at once, and every check-in runs a handful of statements. Building a model
+instance or compiling a query per row cost more than the database work itself, so
+these paths write plain tuples: one prepared INSERT per table and batch (COPY on
+PostgreSQL), updates by lists of ids, and reads converted by hand. Columns are named
+by model field, so the models stay the single description of the tables.
 
 Ids are random UUIDs written as 32 hex digits, which both databases store as they
 store Django's UUIDField (SQLite as text, PostgreSQL parsing it as uuid).
@@ -49,6 +50,18 @@ def db_time(value: datetime.datetime | str | None) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
+def from_db_time(value: datetime.datetime | str | None) -> datetime.datetime | None:
+    """Return a time read by a raw statement as an aware datetime.
+
+    SQLite gives naive UTC (or text, for a column without a declared type).
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=datetime.UTC)
+
+
 def as_uuid(value: uuid.UUID | str) -> uuid.UUID:
     """Return an id read by a raw statement (hex text on SQLite) as a UUID."""
     return value if isinstance(value, uuid.UUID) else uuid.UUID(hex=value)
@@ -57,6 +70,11 @@ def as_uuid(value: uuid.UUID | str) -> uuid.UUID:
 def table(model: type[models.Model]) -> str:
     """Return the quoted table name of `model`, for raw statements."""
     return connection.ops.quote_name(model._meta.db_table)
+
+
+def columns(model: type[models.Model], fields: Sequence[str]) -> str:
+    """Return the quoted column names of `fields`, comma-separated, for raw statements."""
+    return ", ".join(connection.ops.quote_name(c) for c in _columns(model, fields))
 
 
 def _columns(model: type[models.Model], fields: Sequence[str]) -> list[str]:
