@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from safehold.alerts.worker import Worker
+from safehold.alerts.worker import BATCH, Worker
 from safehold.transports.null import HandoffLog
 
 
@@ -19,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--name", help="A name for this worker in delivery records.")
         parser.add_argument("--pool", type=int, default=16, help="Parallel deliveries.")
         parser.add_argument(
-            "--batch", type=int, default=500, help="Rows claimed per kind of work per pass."
+            "--batch", type=int, default=BATCH, help="Rows claimed per kind of work per pass."
         )
         parser.add_argument(
             "--handoff-log",
