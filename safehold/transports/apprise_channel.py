@@ -16,6 +16,9 @@ The idempotency key reaches the receiver three ways: always as the body's last l
 ("Ref: <key>"); as an `Idempotency-Key` header for every service whose URL accepts extra
 headers (e-mail, json://, form://, xml:// among them); and, for json://, also as the
 `idempotency_key` field of the JSON document.
+
+Besides Apprise's own services it knows smsgate:// and smsgates://: SMS sent through an
+organisation's own SMS Gateway for Android phone (`safehold.transports.smsgate`).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from apprise.logger import _ServiceLogCapture
 from apprise.manager_plugins import NotificationManager
 from apprise.plugins import NotifyBase, url_to_dict
 
+from safehold.transports import smsgate
 from safehold.transports.base import DeliveryReport, FailureKind, Message, TransportError
 
 log = logging.getLogger(__name__)
@@ -57,6 +61,7 @@ _JSON_SCHEMES = frozenset({"json", "jsons"})
 _FILE_URL = re.compile(r"\bfile:")
 
 _PLUGINS = NotificationManager()
+smsgate.register(_PLUGINS)
 _APPRISE_LOGGER = logging.getLogger("apprise")
 # Loggers of the libraries Apprise sends through. urllib3 logs every request line,
 # path and query included, at DEBUG: a webhook URL's secret token sits in its path.

@@ -67,6 +67,9 @@ class Message:
     title: str
     body: str
     idempotency_key: str
+    # A reply to a person's own phone carries no reference line: to whoever reads it
+    # over their shoulder it should look like any short text.
+    show_reference: bool = True
 
     def __post_init__(self) -> None:
         if not _IDEMPOTENCY_KEY.fullmatch(self.idempotency_key):
@@ -77,6 +80,8 @@ class Message:
     @property
     def body_with_reference(self) -> str:
         """Return the body with the key as its last line, for receivers that show only text."""
+        if not self.show_reference:
+            return self.body
         return f"{self.body.rstrip()}\n\nRef: {self.idempotency_key}"
 
 
