@@ -8,6 +8,7 @@ from safehold.front.views import (
     auth,
     documents,
     home,
+    hooks,
     person_parts,
     persons,
     placements,
@@ -28,9 +29,15 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Public: the person's secret check-in link, the check-in API, one-tap acknowledgement.
     path("c/<str:token>/", public.checkin_page, name="checkin_page"),
+    path("c/<str:token>/sos/", public.checkin_sos, name="checkin_sos"),
     path("api/v1/checkin", public.checkin_api, name="checkin_api"),
+    path("api/v1/panic", public.panic_api, name="panic_api"),
     path("a/<str:token>/", public.alert_ack_link, name="alert_ack_link"),
     path("api/v1/ack", public.alert_ack_api, name="alert_ack_api"),
+    # Public: gateways delivering SMS and Telegram messages, each proving its origin.
+    path("hooks/sms/twilio", hooks.twilio_sms, name="hook_twilio_sms"),
+    path("hooks/sms/android", hooks.android_sms, name="hook_android_sms"),
+    path("hooks/telegram", hooks.telegram, name="hook_telegram"),
     path("", include("safehold.front.urls_engine")),
     # Persons
     path("persons/", persons.person_list, name="person_list"),

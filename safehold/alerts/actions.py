@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +26,8 @@ from safehold.accounts.models import Member, Organisation
 from safehold.alerts.ladder import (
     DEFAULT_LADDER,
     DEFAULT_REPEAT_FROM,
+    PANIC_LADDER,
+    PANIC_REPEAT_FROM,
     Climb,
     Rung,
     Target,
@@ -33,6 +37,7 @@ from safehold.alerts.models import (
     Alert,
     AlertKind,
     AlertState,
+    Channel,
     EscalationPolicy,
     Notification,
     NotificationStatus,
@@ -43,7 +48,9 @@ from safehold.alerts.models import (
 from safehold.alerts.targets import Subject, resolve_targets
 from safehold.audit.chain import record
 from safehold.cases.models import Person
-from safehold.lib.rows import db_time, hex_id, insert_many, new_hex_ids
+from safehold.checkins.models import Schedule
+from safehold.lib.rows import as_uuid, db_time, hex_id, insert_many, new_hex_ids
+from safehold.shelters.models import Placement
 
 # No 0/O, 1/I/L or U/V: read aloud and typed on a phone keypad without mistakes.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
@@ -61,6 +68,8 @@ SEVERITY_OF: dict[str, str] = {
     AlertKind.PIN_ATTACK: Severity.CRITICAL.value,
     AlertKind.PANIC: Severity.CRITICAL.value,
     AlertKind.MANUAL: Severity.HIGH.value,
+    AlertKind.INTAKE: Severity.HIGH.value,
+    AlertKind.UNUSUAL: Severity.HIGH.value,
 }
 
 ALERT_FIELDS = (
@@ -69,8 +78,8 @@ ALERT_FIELDS = (
 )  # fmt: skip
 NOTIFICATION_FIELDS = (
     "id", "alert", "member", "purpose", "step", "round", "status", "channel_index",
-    "failures_on_channel", "attempts", "next_attempt_at", "idempotency_key", "created_at",
-    "last_error",
+    "fixed_channel", "failures_on_channel", "attempts", "next_attempt_at", "idempotency_key",
+    "created_at", "last_error",
 )  # fmt: skip
 
 
@@ -146,11 +155,13 @@ class _Batch:
             self._ladders[compartment_id] = ladder_for(compartment_id)
         return self._ladders[compartment_id]
 
-    def member_ids(self, rung: Rung, subject: Subject) -> list[str]:
+    def member_ids(self, rung: Rung, subject: Subject, kind: str) -> list[str]:
         key = (
             subject.organisation_id,
             subject.compartment_id,
             subject.coordinator_id,
+            # A panic also calls the person's own trusted responders.
+            subject.person_id if kind == AlertKind.PANIC else None,
             rung.position,
             rung.targets,
         )
@@ -160,18 +171,25 @@ class _Batch:
         return self._members[key]
 
     def climb(
-        self, subject: Subject, *, done_step: int, done_round: int
+        self, subject: Subject, kind: str, *, done_step: int, done_round: int
     ) -> tuple[Climb, list[str]]:
         """Return the next rung after (done_step, done_round) and the ids of whom it tells."""
+        is_panic = kind == AlertKind.PANIC
         key = (
             subject.organisation_id,
             subject.compartment_id,
             subject.coordinator_id,
+            subject.person_id if is_panic else None,
+            is_panic,
             done_step,
             done_round,
         )
         if key not in self._climbs:
-            rungs, repeat_from = self.ladder(subject.compartment_id)
+            rungs, repeat_from = (
+                (PANIC_LADDER, PANIC_REPEAT_FROM)
+                if is_panic
+                else self.ladder(subject.compartment_id)
+            )
             climb = next_climb(
                 rungs,
                 repeat_from=repeat_from,
@@ -179,7 +197,7 @@ class _Batch:
                 done_round=done_round,
                 now=self.now,
             )
-            self._climbs[key] = (climb, self.member_ids(climb.rung, subject))
+            self._climbs[key] = (climb, self.member_ids(climb.rung, subject, kind))
         return self._climbs[key]
 
 
@@ -188,20 +206,55 @@ class _Outbox:
 
     def __init__(self, now: datetime.datetime) -> None:
         self.now = db_time(now)
-        self.wanted: list[tuple[str, str, str, int, int]] = []
+        # (alert, member, purpose, step, round, channel index, fixed to that channel)
+        self.wanted: list[tuple[str, str, str, int, int, int, bool]] = []
+        self._every_channel: list[int] = []  # indexes into `wanted` to spread per channel
 
     def add(
-        self, alert_id: str, member_ids: Sequence[str], purpose: str, step: int, rnd: int
+        self,
+        alert_id: str,
+        member_ids: Sequence[str],
+        purpose: str,
+        step: int,
+        rnd: int,
+        *,
+        every_channel: bool = False,
     ) -> None:
-        self.wanted.extend((alert_id, member_id, purpose, step, rnd) for member_id in member_ids)
+        for member_id in member_ids:
+            if every_channel:
+                self._every_channel.append(len(self.wanted))
+            self.wanted.append((alert_id, member_id, purpose, step, rnd, 0, every_channel))
+
+    def _spread_over_channels(self) -> list[tuple[str, str, str, int, int, int, bool]]:
+        """One notification per active channel for those that go to every channel."""
+        if not self._every_channel:
+            return self.wanted
+        members = {self.wanted[i][1] for i in self._every_channel}
+        counts = dict(
+            Channel.objects.filter(member_id__in=[as_uuid(m) for m in members], is_active=True)
+            .values("member_id")
+            .annotate(n=Count("id"))
+            .values_list("member_id", "n")
+        )
+        spread = set(self._every_channel)
+        rows = []
+        for index, wanted in enumerate(self.wanted):
+            if index not in spread:
+                rows.append(wanted)
+                continue
+            # A member without channels still gets one, which fails where coordinators see.
+            for channel_index in range(max(counts.get(as_uuid(wanted[1]), 0), 1)):
+                rows.append((*wanted[:5], channel_index, True))
+        return rows
 
     def write(self) -> int:
         pending, now = NotificationStatus.PENDING.value, self.now
+        wanted = self._spread_over_channels()
         rows = [
-            (id_, alert_id, member_id, purpose, step, rnd, pending, 0, 0, 0, now, f"sh-{id_}",
-             now, "")
-            for id_, (alert_id, member_id, purpose, step, rnd) in zip(
-                new_hex_ids(len(self.wanted)), self.wanted, strict=True
+            (id_, alert_id, member_id, purpose, step, rnd, pending, channel_index, fixed, 0,
+             0, now, f"sh-{id_}", now, "")
+            for id_, (alert_id, member_id, purpose, step, rnd, channel_index, fixed) in zip(
+                new_hex_ids(len(wanted)), wanted, strict=True
             )
         ]  # fmt: skip
         insert_many(Notification, NOTIFICATION_FIELDS, rows)
@@ -223,7 +276,7 @@ def open_alerts(
     alert_ids = new_hex_ids(len(new_alerts))
     rows: list[list[object]] = []
     for new, alert_id in zip(new_alerts, alert_ids, strict=True):
-        climb, member_ids = batch.climb(new.subject, done_step=0, done_round=1)
+        climb, member_ids = batch.climb(new.subject, new.kind, done_step=0, done_round=1)
         subject = new.subject
         rows.append(
             [
@@ -233,7 +286,10 @@ def open_alerts(
                 db_time(new.missed_deadline), "",
             ]
         )  # fmt: skip
-        outbox.add(alert_id, member_ids, Purpose.ALERT.value, climb.rung.position, climb.round)
+        outbox.add(
+            alert_id, member_ids, Purpose.ALERT.value, climb.rung.position, climb.round,
+            every_channel=new.kind == AlertKind.PANIC,
+        )  # fmt: skip
     _insert_alerts(rows)
     outbox.write()
     by_organisation: dict[uuid.UUID, list[str]] = defaultdict(list)
@@ -293,11 +349,14 @@ def climb_ladders(alerts: Sequence[Alert], *, now: datetime.datetime) -> int:
     batch, outbox = _Batch(now), _Outbox(now)
     for alert in alerts:
         climb, member_ids = batch.climb(
-            Subject.of(alert.person), done_step=alert.step, done_round=alert.round
+            Subject.of(alert.person), alert.kind, done_step=alert.step, done_round=alert.round
         )
         alert.step, alert.round = climb.rung.position, climb.round
         alert.next_step_at = climb.next_step_at
-        outbox.add(alert.pk.hex, member_ids, Purpose.ALERT.value, alert.step, alert.round)
+        outbox.add(
+            alert.pk.hex, member_ids, Purpose.ALERT.value, alert.step, alert.round,
+            every_channel=alert.kind == AlertKind.PANIC,
+        )  # fmt: skip
     Alert.objects.bulk_update(alerts, ["step", "round", "next_step_at"], batch_size=500)
     return outbox.write()
 
@@ -370,3 +429,86 @@ def resolve_alert(
     )
     alert.refresh_from_db()
     return told
+
+
+# A panic message is kept for responders; long digit runs in it may be a PIN typed by
+# a shaking hand, and are never stored.
+_LONG_DIGITS = re.compile(r"\d(?:[\s-]?\d){3,}")
+
+
+def mask_long_digits(text: str) -> str:
+    return _LONG_DIGITS.sub("••••", text)
+
+
+@dataclass(frozen=True)
+class PanicReport:
+    """What came with a panic: by which channel, when, the words, a place if given."""
+
+    channel: str
+    received_at: datetime.datetime
+    text: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@transaction.atomic
+def open_panic(person: Person, report: PanicReport, *, actor: Member | None = None) -> Alert:
+    """Open a panic alert that calls everyone at once, or add to the one still open.
+
+    A second cry while the first is unacknowledged joins it (one timeline) instead of
+    calling everyone again; the open alert already repeats every five minutes.
+    """
+    entry: dict[str, object] = {
+        "channel": report.channel,
+        "received_at": report.received_at.isoformat(),
+        "text": mask_long_digits(report.text)[:1000],
+    }
+    if report.latitude is not None and report.longitude is not None:
+        entry["location"] = [report.latitude, report.longitude]
+    open_panic_alert = (
+        Alert.objects.select_for_update()
+        .filter(person=person, kind=AlertKind.PANIC, state=AlertState.OPEN)
+        .order_by("-created_at")
+        .first()
+    )
+    if open_panic_alert is not None:
+        context = open_panic_alert.context or {}
+        context.setdefault("messages", []).append(entry)
+        open_panic_alert.context = context
+        open_panic_alert.save(update_fields=["context"])
+        record(
+            "alert.panic_added",
+            actor=actor,
+            target=open_panic_alert,
+            details={"channel": report.channel},
+        )
+        return open_panic_alert
+    [alert_id] = open_alerts(
+        [NewAlert(Subject.of(person), AlertKind.PANIC)], now=report.received_at, actor=actor
+    )
+    alert = Alert.objects.get(pk=alert_id)
+    alert.context = {
+        "messages": [entry],
+        "last_checkin_at": _last_checkin_at(person),
+        "safe_house": _current_safe_house(person, report.received_at),
+    }
+    alert.save(update_fields=["context"])
+    return alert
+
+
+def _last_checkin_at(person: Person) -> str | None:
+    at = Schedule.objects.filter(person=person).values_list("last_checkin_at", flat=True).first()
+    return at.isoformat() if at else None
+
+
+def _current_safe_house(person: Person, now: datetime.datetime) -> str | None:
+    """Return the id of the house the person is placed in today (shown only to those allowed)."""
+    today = timezone.localdate(now)
+    house = (
+        Placement.objects.filter(person=person, start_date__lte=today)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .order_by("-start_date")
+        .values_list("safe_house_id", flat=True)
+        .first()
+    )
+    return str(house) if house else None

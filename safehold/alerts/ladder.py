@@ -63,6 +63,12 @@ DEFAULT_LADDER: tuple[Rung, ...] = (
 )
 DEFAULT_REPEAT_FROM = 2
 
+# A panic skips the ladder: everyone who can help, on every channel, again every five
+# minutes until someone acknowledges (see targets.panic_members).
+PANIC_TARGET = "panic_all"
+PANIC_LADDER: tuple[Rung, ...] = (Rung(1, datetime.timedelta(minutes=5), (Target(PANIC_TARGET),)),)
+PANIC_REPEAT_FROM = 1
+
 
 @dataclass(frozen=True)
 class Climb:

@@ -26,6 +26,8 @@ def kind_words(kind: str) -> str:
         AlertKind.PIN_ATTACK: _("Security alert"),
         AlertKind.PANIC: _("SOS"),
         AlertKind.MANUAL: _("Alert"),
+        AlertKind.INTAKE: _("Call for help from a new contact"),
+        AlertKind.UNUSUAL: _("Security alert"),
     }
     return words.get(kind, _("Alert"))
 

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from safehold.crypto.fields import EncryptedTextField
+from safehold.crypto.fields import EncryptedJSONField, EncryptedTextField
 from safehold.lib.ids import new_id
 
 
@@ -119,6 +119,8 @@ class AlertKind(models.TextChoices):
     PIN_ATTACK = "pin_attack", _("Repeated wrong PINs")
     PANIC = "panic", _("Panic")
     MANUAL = "manual", _("Raised by a coordinator")
+    INTAKE = "intake", _("Cry for help from an unknown sender")
+    UNUSUAL = "unusual_checkin", _("Check-in by a channel never used before")
 
 
 class Severity(models.TextChoices):
@@ -185,6 +187,10 @@ class Alert(models.Model):
     resolution = models.CharField(
         _("resolution"), max_length=20, choices=Resolution.choices, blank=True
     )
+    # What was known when a panic came in: when, by which channel, the message, the
+    # last check-in, the safe house and a location if the channel gave one. Encrypted:
+    # the message may name places and people.
+    context = EncryptedJSONField(null=True, blank=True, default=None)
     # Empty until resolved: alerts are written in bulk without a note to encrypt.
     resolution_note = EncryptedTextField(_("note"), blank=True, null=True)
 
@@ -236,6 +242,9 @@ class Notification(models.Model):
     )
     # The channel tried next (by position among the member's active channels).
     channel_index = models.PositiveSmallIntegerField(default=0)
+    # A panic tells a member on every channel at once, one notification per channel:
+    # such a notification keeps to its channel instead of falling over to the next.
+    fixed_channel = models.BooleanField(default=False)
     failures_on_channel = models.PositiveSmallIntegerField(default=0)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
@@ -284,3 +293,39 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"attempt {self.pk}"
+
+
+class Reply(models.Model):
+    """A text to an address that is not a member's channel: an answer to an inbound SMS
+    or Telegram message. An outbox row like a notification, delivered by the worker.
+
+    The URL (an Apprise URL naming the gateway and the recipient) and the text are
+    encrypted: they hold a phone number or a chat id.
+    """
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    url = EncryptedTextField()
+    text = EncryptedTextField()
+    status = models.CharField(
+        max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="reply_due",
+                condition=Q(status__in=["pending", "sending"]),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"reply {self.pk}"

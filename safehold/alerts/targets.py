@@ -7,10 +7,12 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from safehold.access.models import Grant
+from safehold.access.models import TargetKind as GrantTarget
 from safehold.accounts.models import Member, Role
-from safehold.alerts.ladder import Target
+from safehold.alerts.ladder import PANIC_TARGET, Target
 from safehold.alerts.models import DutyShift
 from safehold.cases.models import Person
 
@@ -76,9 +78,41 @@ def resolve_targets(
     """Return the distinct members to tell for a step, falling back so someone is told."""
     chosen: dict[object, Member] = {}
     for target in targets:
-        for member in members_for(target, subject, now):
+        found = (
+            panic_members(subject, now)
+            if target.kind == PANIC_TARGET
+            else members_for(target, subject, now)
+        )
+        for member in found:
             chosen.setdefault(member.pk, member)
     if not chosen:
         for member in fallback_members(subject):
             chosen.setdefault(member.pk, member)
     return list(chosen.values())
+
+
+def panic_members(subject: Subject, now: datetime.datetime) -> list[Member]:
+    """Return everyone a panic calls at once: never nobody.
+
+    The compartment's responders and coordinators, whoever is on duty there, the
+    person's coordinator, and every member holding a live grant on the person (the
+    person's trusted responders, who may sit outside the compartment).
+    """
+    grants = Grant.objects.filter(
+        target_kind=GrantTarget.PERSON,
+        target_id=subject.person_id,
+        revoked_at__isnull=True,
+    ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+    in_compartment = Q(
+        role__in=[Role.RESPONDER, Role.COORDINATOR], compartments__id=subject.compartment_id
+    )
+    on_duty = Q(
+        pk__in=DutyShift.objects.filter(
+            compartment_id=subject.compartment_id, starts_at__lte=now, ends_at__gt=now
+        ).values("member_id")
+    )
+    chosen = Q(pk__in=grants.values("member_id")) | in_compartment | on_duty
+    if subject.coordinator_id is not None:
+        chosen |= Q(pk=subject.coordinator_id)
+    members = list(_active(Member.objects.filter(chosen).distinct(), subject))
+    return members or list(fallback_members(subject))

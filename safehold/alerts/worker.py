@@ -50,6 +50,7 @@ from safehold.alerts.models import (
     NotificationStatus,
     Purpose,
 )
+from safehold.alerts.replies import deliver_due_replies
 from safehold.alerts.targets import Subject
 from safehold.cases.models import Person
 from safehold.checkins.models import Checkin, CheckinSecret, Outcome, Schedule
@@ -107,6 +108,7 @@ class TickReport:
     claimed: int = 0
     sent: int = 0
     failed: int = 0
+    replies: int = 0
 
     @property
     def did_work(self) -> bool:
@@ -131,13 +133,18 @@ def plan_retry(
     permanent: bool,
     has_channel: bool,
     now: datetime.datetime,
+    may_switch: bool = True,
 ) -> RetryPlan:
-    """Retry with backoff; after repeated or permanent failures, the next channel."""
-    if not has_channel or attempts >= MAX_ATTEMPTS:
+    """Retry with backoff; after repeated or permanent failures, the next channel.
+
+    A notification fixed to one channel (a panic's) keeps retrying that channel, or
+    gives up on a permanent failure: the member's other channels have their own.
+    """
+    if not has_channel or attempts >= MAX_ATTEMPTS or (permanent and not may_switch):
         # Nobody can be reached this way: record it where coordinators look.
         return RetryPlan(NotificationStatus.FAILED, channel_index, failures_on_channel, now)
     failures_on_channel += 1
-    if permanent or failures_on_channel >= FAILURES_BEFORE_NEXT_CHANNEL:
+    if may_switch and (permanent or failures_on_channel >= FAILURES_BEFORE_NEXT_CHANNEL):
         return RetryPlan(NotificationStatus.PENDING, channel_index + 1, 0, now)
     return RetryPlan(
         NotificationStatus.PENDING,
@@ -145,6 +152,13 @@ def plan_retry(
         failures_on_channel,
         now + retry_delay(failures_on_channel),
     )
+
+
+def _channel_at(channels: list[Channel], index: int, *, fixed: bool) -> Channel | None:
+    """Return the channel a notification uses now; a fixed one never wraps round."""
+    if not channels or (fixed and index >= len(channels)):
+        return None
+    return channels[index % len(channels)]
 
 
 class _Subjects:
@@ -184,6 +198,7 @@ class _Job:
     attempts: int  # including this one
     channel_index: int
     failures_on_channel: int
+    fixed_channel: bool = False
     url: str = field(default="", repr=False)
     message: Message | None = field(default=None, repr=False)
     delivered: bool = False
@@ -253,6 +268,7 @@ class Worker:
         report.attacks = self.open_attacks(now)
         report.escalated = self.escalate(now)
         report.claimed, report.sent, report.failed = self.deliver_due(now)
+        report.replies = deliver_due_replies(self.deliver, now)
         return report
 
     # --- claiming helpers ---------------------------------------------------------
@@ -304,20 +320,25 @@ class Worker:
         return len(due)
 
     def open_duress(self, now: datetime.datetime) -> int:
-        """Open a top-severity alert for every duress check-in not yet handled."""
+        """Open an alert for every duress or unusual check-in not yet handled.
+
+        A duress check-in gets the top-severity alert even if it was also unusual.
+        """
         with transaction.atomic():
             checkins = list(
                 self._lock(
-                    Checkin.objects.filter(outcome=Outcome.DURESS, processed_at__isnull=True)
-                    .select_related("person")
-                    .order_by("at")
+                    Checkin.objects.awaiting_alert().select_related("person").order_by("at")
                 )[: self.batch]
             )
             if not checkins:
                 return 0
             open_alerts(
                 [
-                    NewAlert(Subject.of(c.person), AlertKind.DURESS, source_checkin_id=c.pk)
+                    NewAlert(
+                        Subject.of(c.person),
+                        AlertKind.DURESS if c.outcome == Outcome.DURESS else AlertKind.UNUSUAL,
+                        source_checkin_id=c.pk,
+                    )
                     for c in checkins
                 ],
                 now=now,
@@ -371,6 +392,7 @@ class Worker:
                 cursor.execute(
                     "SELECT n.id, n.member_id, n.purpose, n.channel_index, n.attempts,"  # noqa: S608 - names from the models
                     " n.failures_on_channel, n.idempotency_key, a.state, a.code, a.kind,"
+                    " n.fixed_channel,"
                     f" p.codename, m.language FROM {table(Notification)} n"
                     f" JOIN {table(Alert)} a ON a.id = n.alert_id"
                     f" JOIN {table(Person)} p ON p.id = a.person_id"
@@ -397,14 +419,10 @@ class Worker:
             attempts: list[tuple[object, ...]] = []
             for row, attempt_id in zip(live, new_hex_ids(len(live)), strict=True):
                 (notification_id, member_id, purpose, channel_index, done, failures, key,
-                 _state, code, kind, codename, language) = row  # fmt: skip
+                 _state, code, kind, fixed, codename, language) = row  # fmt: skip
                 notification_id = hex_id(notification_id)
                 member_channels = channels.get(hex_id(member_id), [])
-                channel = (
-                    member_channels[channel_index % len(member_channels)]
-                    if member_channels
-                    else None
-                )
+                channel = _channel_at(member_channels, channel_index, fixed=bool(fixed))
                 draft = Draft(notification_id, key, purpose, language, code, kind, codename)
                 jobs.append(
                     _Job(
@@ -521,6 +539,7 @@ class Worker:
             failures_on_channel=job.failures_on_channel,
             permanent=permanent,
             has_channel=job.channel is not None,
+            may_switch=not job.fixed_channel,
             now=now,
         )
         log.warning(

@@ -8,6 +8,7 @@ never a PIN or a link token.
 from __future__ import annotations
 
 import datetime
+import itertools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -28,7 +29,7 @@ from safehold.checkins.models import (
     validate_timezone,
 )
 from safehold.checkins.schedule_math import ScheduleKind, ScheduleSpec, next_deadline, overdue_at
-from safehold.checkins.service import link_digest, pin_digest
+from safehold.checkins.service import link_digest, pair_digest, pair_key, pin_digest
 from safehold.crypto.envelope import random_token
 
 MIN_INTERVAL_MINUTES = 5
@@ -94,6 +95,16 @@ def set_pins(person: Person, *, actor: Member | None, pin: str, duress_pin: str)
     secret = _locked_secret(person)
     secret.pin_digest = pin_digest(person.pk, pin)
     secret.duress_digest = pin_digest(person.pk, duress_pin)
+    # Positions both PINs have, so a challenge never reveals which one is shorter.
+    length = min(len(pin), len(duress_pin))
+    secret.pair_digests = {
+        pair_key(first, second): [
+            pair_digest(person.pk, first, second, pin),
+            pair_digest(person.pk, first, second, duress_pin),
+        ]
+        for first, second in itertools.combinations(range(1, length + 1), 2)
+    }
+    secret.challenge = ""
     secret.failures = 0
     secret.not_before = None
     secret.updated_at = dj_timezone.now()

@@ -31,6 +31,9 @@ class LockedSecret:
     duress_digest: str
     failures: int
     not_before: datetime.datetime | None
+    challenge: str
+    pair_digests: dict[str, list[str]]
+    known_channels: str
 
 
 @dataclass(frozen=True)
@@ -47,14 +50,17 @@ class LockedSchedule:
     next_deadline: datetime.datetime
 
 
-_SECRET = ("id", "person", "pin_digest", "duress_digest", "failures", "not_before")
+_SECRET = (
+    "id", "person", "pin_digest", "duress_digest", "failures", "not_before", "challenge",
+    "pair_digests", "known_channels",
+)  # fmt: skip
 _SCHEDULE = (
     "id", "kind", "interval_minutes", "daily_times", "timezone", "grace_minutes",
     "is_heightened", "heightened_interval_minutes", "paused_until", "next_deadline",
 )  # fmt: skip
 _CHECKIN = (
     "id", "person", "at", "channel", "request_id", "outcome", "deadline_met",
-    "next_deadline", "processed_at",
+    "next_deadline", "is_unusual", "processed_at",
 )  # fmt: skip
 
 
@@ -77,7 +83,8 @@ def _statements(vendor: str) -> dict[str, str]:
         "move_deadline": f"UPDATE {schedule} SET {q('last_checkin_at')} = %s,"
         f" {q('next_deadline')} = %s, {q('overdue_at')} = %s, {q('updated_at')} = %s"
         f" WHERE {q('id')} = %s",
-        "clear_failures": f"UPDATE {secret} SET {q('failures')} = 0, {q('not_before')} = NULL"
+        "after_accepting": f"UPDATE {secret} SET {q('failures')} = 0,"
+        f" {q('not_before')} = NULL, {q('challenge')} = '', {q('known_channels')} = %s"
         f" WHERE {q('id')} = %s",
     }
 
@@ -103,9 +110,19 @@ def lock_secret(secret_id: uuid.UUID) -> LockedSecret:
     rows = _run("secret", [hex_id(secret_id)])
     if not rows:
         raise CheckinSecret.DoesNotExist
-    id_, person_id, pin, duress, failures, not_before = rows[0]
+    id_, person_id, pin, duress, failures, not_before, challenge, pairs, known = rows[0]
+    if isinstance(pairs, str):
+        pairs = json.loads(pairs)
     return LockedSecret(
-        _uuid(id_), _uuid(person_id), pin, duress, failures, from_db_time(not_before)
+        _uuid(id_),
+        _uuid(person_id),
+        pin,
+        duress,
+        failures,
+        from_db_time(not_before),
+        challenge,
+        pairs or {},
+        known,
     )
 
 
@@ -147,12 +164,13 @@ def insert_checkin(
     outcome: str,
     deadline_met: datetime.datetime | None,
     next_deadline: datetime.datetime | None,
+    is_unusual: bool,
 ) -> None:
     _run(
         "insert_checkin",
         [
             hex_id(checkin_id), hex_id(person_id), db_time(at), channel, request_id, outcome,
-            db_time(deadline_met), db_time(next_deadline), None,
+            db_time(deadline_met), db_time(next_deadline), is_unusual, None,
         ],
     )  # fmt: skip
 
@@ -171,5 +189,6 @@ def move_deadline(
     )
 
 
-def clear_failures(secret_id: uuid.UUID) -> None:
-    _run("clear_failures", [hex_id(secret_id)])
+def after_accepting(secret_id: uuid.UUID, *, known_channels: str) -> None:
+    """Reset the slow-down, spend the challenge, and remember the channel."""
+    _run("after_accepting", [known_channels, hex_id(secret_id)])

@@ -164,6 +164,13 @@ class CheckinSecret(models.Model):
     not_before = models.DateTimeField(null=True, blank=True)
     attack_flagged_at = models.DateTimeField(null=True, blank=True)
     attack_alerted_at = models.DateTimeField(null=True, blank=True)
+    # For a check-in by SMS that never texts the whole PIN: keyed digests of every pair
+    # of PIN digits by position ("2,4" -> [normal, duress]), and the pair asked for now.
+    pair_digests = models.JSONField(default=dict, blank=True, editable=False)
+    challenge = models.CharField(max_length=5, blank=True)
+    # Channels the person has checked in by ("web,sms"): a check-in by any other is
+    # recorded as unusual, and the worker raises a silent alert for it.
+    known_channels = models.CharField(max_length=60, blank=True)
     created_at = models.DateTimeField(default=dj_timezone.now, editable=False)
     updated_at = models.DateTimeField(default=dj_timezone.now)
 
@@ -195,7 +202,16 @@ class Outcome(models.TextChoices):
     WRONG_PIN = "wrong_pin", _("Wrong PIN")
 
 
+AWAITING_ALERT = models.Q(processed_at__isnull=True) & (
+    models.Q(outcome="duress") | models.Q(is_unusual=True)
+)
+
+
 class CheckinQuerySet(models.QuerySet["Checkin"]):
+    def awaiting_alert(self) -> CheckinQuerySet:
+        """Duress and unusual check-ins the alerts worker has not yet raised an alert for."""
+        return self.filter(AWAITING_ALERT)
+
     def unprocessed_duress(self) -> CheckinQuerySet:
         """Duress check-ins the alerts worker has not yet raised an alert for."""
         return self.filter(outcome=Outcome.DURESS, processed_at__isnull=True)
@@ -216,6 +232,9 @@ class Checkin(models.Model):
     deadline_met = models.DateTimeField(null=True, blank=True)
     # The deadline this check-in set, so a replay can answer exactly like the first.
     next_deadline = models.DateTimeField(null=True, blank=True)
+    # Accepted by a channel this person had never used: a captor may be holding
+    # another phone, or be in a place the person is not.
+    is_unusual = models.BooleanField(default=False)
     processed_at = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[CheckinQuerySet] = CheckinQuerySet.as_manager()  # type: ignore[assignment]
@@ -228,7 +247,13 @@ class Checkin(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["outcome", "processed_at"], name="checkin_outcome_processed"),
+            # Just the few rows the alerts worker still has to act on; the condition is
+            # the one awaiting_alert() filters by, so both databases use the index.
+            models.Index(
+                fields=["at"],
+                condition=AWAITING_ALERT,
+                name="checkin_awaiting_alert",
+            ),
         ]
 
     def __str__(self) -> str:

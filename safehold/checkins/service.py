@@ -27,11 +27,13 @@ from __future__ import annotations
 import datetime
 import logging
 import math
+import secrets
 from dataclasses import dataclass
 from typing import Literal
 
 from django.db import transaction
 
+from safehold.cases.models import Person
 from safehold.checkins import hot_path
 from safehold.checkins.models import Channel, Checkin, CheckinSecret, Outcome
 from safehold.checkins.schedule_math import after_checkin, overdue_at
@@ -69,6 +71,16 @@ def pin_digest(person_id: object, pin: str) -> str:
     return envelope.blind_index(PIN_INDEX_PURPOSE, f"{person_id}:{pin}")
 
 
+def pair_key(first: int, second: int) -> str:
+    """Return how a pair of PIN positions (1-based) is named: "2,4"."""
+    return f"{first},{second}"
+
+
+def pair_digest(person_id: object, first: int, second: int, pin: str) -> str:
+    """Return the keyed digest of the PIN's digits at two positions (1-based)."""
+    return pin_digest(person_id, f"pair:{first},{second}:{pin[first - 1]}{pin[second - 1]}")
+
+
 def link_digest(token: str) -> str:
     """Return the keyed digest a personal check-in link is found by."""
     return envelope.blind_index(LINK_INDEX_PURPOSE, token)
@@ -84,6 +96,27 @@ def find_secret_by_link(token: str) -> CheckinSecret | None:
     if found is None:
         return None
     return CheckinSecret(id=found[0], person_id=found[1])
+
+
+def find_secret_for_person(person: Person) -> CheckinSecret | None:
+    """Return the person's check-in secret (for channels that know the person by phone)."""
+    return CheckinSecret.objects.only("id", "person_id").filter(person=person).first()
+
+
+def issue_challenge(person: Person) -> tuple[int, int] | None:
+    """Ask for two PIN digits at positions chosen afresh; return them, or None.
+
+    For check-ins by SMS: the person texts only those two digits, so a seized phone's
+    sent messages never show the whole PIN. None if the person has no PINs.
+    """
+    secret = CheckinSecret.objects.filter(person=person).first()
+    if secret is None or not secret.pair_digests:
+        return None
+    choices = [key for key in secret.pair_digests if key != secret.challenge]
+    key = secrets.choice(choices or list(secret.pair_digests))
+    CheckinSecret.objects.filter(pk=secret.pk).update(challenge=key)
+    first, second = (int(part) for part in key.split(","))
+    return first, second
 
 
 def slow_down_delay(failures: int) -> datetime.timedelta:
@@ -112,14 +145,28 @@ def check_in(
             return _replayed(earlier, locked, now)
         if locked.not_before is not None and now < locked.not_before:
             return CheckinResult("slow_down", retry_after_seconds=_seconds(locked.not_before - now))
-        candidate = pin_digest(locked.person_id, pin)
+        candidate, normal, duress = _expected(locked, pin)
         # Both comparisons always run, and neither result decides whether the other runs.
-        is_normal = envelope.constant_time_equals(candidate, locked.pin_digest)
-        is_duress = envelope.constant_time_equals(candidate, locked.duress_digest)
+        is_normal = envelope.constant_time_equals(candidate, normal)
+        is_duress = envelope.constant_time_equals(candidate, duress)
         if is_normal or is_duress:
             outcome = Outcome.DURESS if is_duress else Outcome.OK
             return _accepted(locked, outcome, channel=channel, request_id=request_id, now=now)
         return _refused(locked, channel=channel, request_id=request_id, now=now)
+
+
+def _expected(secret: hot_path.LockedSecret, pin: str) -> tuple[str, str, str]:
+    """Return the candidate's digest and the two it is compared with.
+
+    Two digits answer the pending challenge (see issue_challenge); anything else is a
+    whole PIN. Either way one digest is computed and two compared.
+    """
+    pair = secret.pair_digests.get(secret.challenge) if secret.challenge else None
+    if pair is not None and len(pin) == 2 and pin.isdigit():
+        first, second = (int(part) for part in secret.challenge.split(","))
+        digits = "_" * (first - 1) + pin[0] + "_" * (second - first - 1) + pin[1]
+        return pair_digest(secret.person_id, first, second, digits), pair[0], pair[1]
+    return pin_digest(secret.person_id, pin), secret.pin_digest, secret.duress_digest
 
 
 def _accepted(
@@ -135,6 +182,8 @@ def _accepted(
     move = None
     if schedule is not None:
         move = after_checkin(schedule.spec, pending=schedule.next_deadline, now=now)
+    known = [c for c in secret.known_channels.split(",") if c]
+    is_unusual = bool(known) and channel not in known
     hot_path.insert_checkin(
         checkin_id=new_id(),
         person_id=secret.person_id,
@@ -144,6 +193,7 @@ def _accepted(
         outcome=outcome,
         deadline_met=move.answered if move else None,
         next_deadline=move.next_deadline if move else None,
+        is_unusual=is_unusual,
     )
     if schedule is not None and move is not None:
         hot_path.move_deadline(
@@ -152,7 +202,8 @@ def _accepted(
             next_deadline=move.next_deadline,
             overdue_at=overdue_at(move.next_deadline, schedule.grace),
         )
-    hot_path.clear_failures(secret.id)
+    channels = ",".join(sorted({*known, channel}))
+    hot_path.after_accepting(secret.id, known_channels=channels)
     return CheckinResult("accepted", next_deadline=move.next_deadline if move else None)
 
 

@@ -17,10 +17,19 @@ PUBLIC_URL_NAMES: frozenset[str] = frozenset(
         # the credentials; a login would silence people on cheap phones.
         "checkin_page",
         "checkin_api",
+        # The SOS button on that page and its API twin: the secret link is the
+        # credential, and no PIN is asked of someone in danger.
+        "checkin_sos",
+        "panic_api",
         # A responder's one-tap acknowledgement: the signed, expiring link speaks for
         # one member about one alert.
         "alert_ack_link",
         "alert_ack_api",
+        # Gateways delivering inbound SMS and Telegram messages: each request proves its
+        # origin by the gateway's signature or secret before anything is read.
+        "hook_twilio_sms",
+        "hook_android_sms",
+        "hook_telegram",
     }
 )
 # Static files (the style sheet and htmx) are public too, but need no entry: WhiteNoise

@@ -8,7 +8,7 @@ import traceback
 from django.urls import Resolver404, resolve
 
 # Routes whose path carries a secret token (a person's check-in link, an ack link).
-SECRET_PATH_URL_NAMES = frozenset({"checkin_page", "alert_ack_link"})
+SECRET_PATH_URL_NAMES = frozenset({"checkin_page", "checkin_sos", "alert_ack_link"})
 
 
 class RedactRequestPaths(logging.Filter):

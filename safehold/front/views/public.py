@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import uuid
 from typing import Any
 
 from django.db import transaction
@@ -18,13 +19,15 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from safehold.alerts.actions import acknowledge_alert
+from safehold.alerts.actions import PanicReport, acknowledge_alert, open_panic
 from safehold.alerts.links import notification_id_from
 from safehold.alerts.messages import kind_words
 from safehold.alerts.models import Notification
 from safehold.alerts.worker import wake_workers
+from safehold.cases.models import Person
 from safehold.checkins.models import Channel as CheckinChannel
 from safehold.checkins.service import CheckinResult, check_in, find_secret_by_link
+from safehold.lib.geo import checked_location
 
 MAX_PIN_LENGTH = 32
 MAX_BODY = 4096
@@ -59,6 +62,66 @@ def checkin_page(request: HttpRequest, token: str) -> HttpResponse:
         secret, pin, channel=CheckinChannel.WEB, request_id=request_id, now=timezone.now()
     )
     return _checkin_answer(request, result, token)
+
+
+@csrf_exempt  # as the check-in page: nothing but the secret link is needed
+@require_POST
+def checkin_sos(request: HttpRequest, token: str) -> HttpResponse:
+    """The SOS button on the person's page: a panic at once, no PIN asked.
+
+    The page that follows says only "Saved.", as after a check-in, for whoever takes
+    the phone next.
+    """
+    secret = find_secret_by_link(token)
+    if secret is None:
+        raise Http404
+    _panic(secret.person_id, CheckinChannel.WEB, request.POST.get("text", ""))
+    return render(
+        request,
+        "front/public/checkin.html",
+        {"result": None, "sos_sent": True, "token": token, "request_id": _new_request_id()},
+    )
+
+
+def _panic(
+    person_id: uuid.UUID, channel: str, text: str, location: tuple[float, float] | None = None
+) -> None:
+    person = Person.objects.get(pk=person_id)
+    report = PanicReport(
+        channel=channel,
+        received_at=timezone.now(),
+        text=text[:1000] if isinstance(text, str) else "",
+        latitude=location[0] if location else None,
+        longitude=location[1] if location else None,
+    )
+    open_panic(person, report)
+    transaction.on_commit(wake_workers)
+
+
+@csrf_exempt
+@require_POST
+def panic_api(request: HttpRequest) -> JsonResponse:
+    """POST {"link", optional "text", "latitude", "longitude"}: raise a panic at once."""
+    if len(request.body) > MAX_BODY:
+        return _json_error(413, "too_large")
+    try:
+        payload: Any = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return _json_error(400, "not_json")
+    if not isinstance(payload, dict):
+        return _json_error(400, "not_an_object")
+    link, text = payload.get("link"), payload.get("text", "")
+    if not isinstance(link, str) or not link or not isinstance(text, str):
+        return _json_error(400, "link_required")
+    try:
+        location = checked_location(payload.get("latitude"), payload.get("longitude"))
+    except ValueError:
+        return _json_error(400, "bad_location")
+    secret = find_secret_by_link(link)
+    if secret is None:
+        return _json_error(404, "unknown_link")
+    _panic(secret.person_id, CheckinChannel.API, text, location)
+    return JsonResponse({"status": "received"})
 
 
 def _json_error(status: int, code: str) -> JsonResponse:
