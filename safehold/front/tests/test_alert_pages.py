@@ -395,3 +395,30 @@ def test_no_outsider_gets_a_record_from_any_of_these_pages(world, engine_ids, pe
                 assert not [s for s in secrets if s in body], where
     if persona == "anonymous":
         assert AuditEntry.objects.count() == audit_before
+
+
+def test_a_panic_shows_its_messages_place_and_safe_house_to_those_allowed(world):
+    import datetime as dt
+
+    from safehold.alerts.actions import PanicReport, open_panic
+    from safehold.shelters.actions import place_person
+
+    place_person(
+        world.person,
+        world.safe_house,
+        actor=world.coordinator,
+        start_date=world.today - dt.timedelta(days=3),
+    )
+    alert = open_panic(
+        world.person,
+        PanicReport(channel="sms", received_at=timezone.now(), text="забрали возле подъезда, 1357",
+                    latitude=43.31, longitude=45.69),
+    )  # fmt: skip
+
+    page = login(world.coordinator).get(detail(alert)).content.decode()
+
+    assert "забрали возле подъезда, ••••" in page  # the digits may have been a PIN
+    assert "1357" not in page
+    assert "43.31000, 45.69000" in page
+    assert "Lighthouse" in page
+    assert login(world.stranger).get(detail(alert)).status_code == 404
