@@ -226,26 +226,16 @@ class NotificationStatus(models.TextChoices):
     FAILED = "failed", _("Could not be delivered")
 
 
-class Notification(models.Model):
-    """One message to one member about one alert; delivered at least once."""
+class Outgoing(models.Model):
+    """An outbox row: a message waiting to be sent, claimed, sent or given up on.
 
-    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
-    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="notifications")
-    member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
-    purpose = models.CharField(max_length=12, choices=Purpose.choices, default=Purpose.ALERT)
-    step = models.PositiveSmallIntegerField(default=0)
-    round = models.PositiveSmallIntegerField(default=1)
+    The worker claims due rows (`next_attempt_at`, or a claim that ran out), counts
+    the attempt, and marks the row sent only after a transport accepted it.
+    """
+
     status = models.CharField(
         max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
     )
-    # The channel tried next (by position among the member's active channels).
-    channel_index = models.PositiveSmallIntegerField(default=0)
-    # A panic tells a member on every channel at once, one notification per channel:
-    # such a notification keeps to its channel instead of falling over to the next.
-    fixed_channel = models.BooleanField(default=False)
-    failures_on_channel = models.PositiveSmallIntegerField(default=0)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     claimed_until = models.DateTimeField(null=True, blank=True)
@@ -256,7 +246,29 @@ class Notification(models.Model):
     last_error = models.CharField(max_length=40, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["created_at"]
+
+
+class Notification(Outgoing):
+    """One message to one member about one alert; delivered at least once."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="notifications")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    purpose = models.CharField(max_length=12, choices=Purpose.choices, default=Purpose.ALERT)
+    step = models.PositiveSmallIntegerField(default=0)
+    round = models.PositiveSmallIntegerField(default=1)
+    # The channel tried next (by position among the member's active channels).
+    channel_index = models.PositiveSmallIntegerField(default=0)
+    # A panic tells a member on every channel at once, one notification per channel:
+    # such a notification keeps to its channel instead of falling over to the next.
+    fixed_channel = models.BooleanField(default=False)
+    failures_on_channel = models.PositiveSmallIntegerField(default=0)
+
+    class Meta(Outgoing.Meta):
         indexes = [
             models.Index(
                 fields=["next_attempt_at"],
@@ -295,7 +307,7 @@ class DeliveryAttempt(models.Model):
         return f"attempt {self.pk}"
 
 
-class Reply(models.Model):
+class Reply(Outgoing):
     """A text to an address that is not a member's channel: an answer to an inbound SMS
     or Telegram message. An outbox row like a notification, delivered by the worker.
 
@@ -306,19 +318,8 @@ class Reply(models.Model):
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     url = EncryptedTextField()
     text = EncryptedTextField()
-    status = models.CharField(
-        max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
-    )
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    idempotency_key = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=40, blank=True)
 
-    class Meta:
-        ordering = ["created_at"]
+    class Meta(Outgoing.Meta):
         indexes = [
             models.Index(
                 fields=["next_attempt_at"],

@@ -102,14 +102,9 @@ def _panic(
 @require_POST
 def panic_api(request: HttpRequest) -> JsonResponse:
     """POST {"link", optional "text", "latitude", "longitude"}: raise a panic at once."""
-    if len(request.body) > MAX_BODY:
-        return _json_error(413, "too_large")
-    try:
-        payload: Any = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        return _json_error(400, "not_json")
-    if not isinstance(payload, dict):
-        return _json_error(400, "not_an_object")
+    payload = _json_object(request)
+    if isinstance(payload, JsonResponse):
+        return payload
     link, text = payload.get("link"), payload.get("text", "")
     if not isinstance(link, str) or not link or not isinstance(text, str):
         return _json_error(400, "link_required")
@@ -128,10 +123,8 @@ def _json_error(status: int, code: str) -> JsonResponse:
     return JsonResponse({"error": code}, status=status)
 
 
-@csrf_exempt
-@require_POST
-def checkin_api(request: HttpRequest) -> JsonResponse:
-    """POST {"link", "pin", "request_id"}: check in. The duress PIN answers alike."""
+def _json_object(request: HttpRequest) -> dict[str, Any] | JsonResponse:
+    """Return the request's JSON object, or the error response that refuses it."""
     if len(request.body) > MAX_BODY:
         return _json_error(413, "too_large")
     try:
@@ -140,6 +133,16 @@ def checkin_api(request: HttpRequest) -> JsonResponse:
         return _json_error(400, "not_json")
     if not isinstance(payload, dict):
         return _json_error(400, "not_an_object")
+    return payload
+
+
+@csrf_exempt
+@require_POST
+def checkin_api(request: HttpRequest) -> JsonResponse:
+    """POST {"link", "pin", "request_id"}: check in. The duress PIN answers alike."""
+    payload = _json_object(request)
+    if isinstance(payload, JsonResponse):
+        return payload
     link, pin, request_id = (payload.get(k) for k in ("link", "pin", "request_id"))
     if not (isinstance(link, str) and isinstance(pin, str) and isinstance(request_id, str)) or not (
         link and pin and request_id
@@ -205,13 +208,10 @@ def alert_ack_link(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def alert_ack_api(request: HttpRequest) -> JsonResponse:
     """POST {"token"}: acknowledge with the token of a notification's link (bots, apps)."""
-    if len(request.body) > MAX_BODY:
-        return _json_error(413, "too_large")
-    try:
-        payload: Any = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        return _json_error(400, "not_json")
-    token = payload.get("token") if isinstance(payload, dict) else None
+    payload = _json_object(request)
+    if isinstance(payload, JsonResponse):
+        return payload
+    token = payload.get("token")
     if not isinstance(token, str) or not token or len(token) > 200:
         return _json_error(400, "token_required")
     try:
