@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from safehold.front.views import alerts, channels, escalation, schedules
+from safehold.front.views import alerts, channels, escalation, inbound, schedules
 
 urlpatterns = [
     # A person's check-ins
@@ -47,6 +47,27 @@ urlpatterns = [
         schedules.person_checkins_heightened,
         name="person_checkins_heightened",
     ),
+    # A person's own words and Telegram accounts
+    path(
+        "persons/<uuid:person_id>/checkins/sms-telegram/",
+        inbound.person_inbound,
+        name="person_inbound",
+    ),
+    path(
+        "persons/<uuid:person_id>/checkins/sms-telegram/words/",
+        inbound.person_inbound_words,
+        name="person_inbound_words",
+    ),
+    path(
+        "persons/<uuid:person_id>/checkins/sms-telegram/link-code/",
+        inbound.person_inbound_link_code,
+        name="person_inbound_link_code",
+    ),
+    path(
+        "persons/<uuid:person_id>/checkins/sms-telegram/unlink/",
+        inbound.person_inbound_unlink,
+        name="person_inbound_unlink",
+    ),
     path(
         "persons/<uuid:person_id>/alerts/new/",
         alerts.person_raise_alert,
@@ -57,6 +78,8 @@ urlpatterns = [
     path("alerts/<uuid:alert_id>/", alerts.alert_detail, name="alert_detail"),
     path("alerts/<uuid:alert_id>/ack/", alerts.alert_ack, name="alert_ack"),
     path("alerts/<uuid:alert_id>/resolve/", alerts.alert_resolve, name="alert_resolve"),
+    # Cries for help from unknown senders
+    path("intake/", inbound.intake_list, name="intake_list"),
     # The signed-in member's notification channels
     path("account/channels/", channels.channel_list, name="channel_list"),
     path("account/channels/new/", channels.channel_add, name="channel_add"),

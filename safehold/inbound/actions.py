@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,7 +18,7 @@ from safehold.alerts.actions import CODE_ALPHABET
 from safehold.audit.chain import record
 from safehold.cases.models import Person
 from safehold.crypto.envelope import blind_index
-from safehold.inbound.models import LinkCode, PersonWords
+from safehold.inbound.models import AddressKind, LinkCode, PersonWords, Sender
 from safehold.inbound.parser import (
     ACK_WORDS,
     CHECKIN_WORDS,
@@ -100,3 +101,29 @@ def issue_link_code(
     )
     record("inbound.link_code_issued", actor=actor, target=owner, details={})
     return code
+
+
+@transaction.atomic
+def unlink_telegram(person: Person, *, actor: Member, sender_id: uuid.UUID) -> int | None:
+    """Unlink one Telegram account from `person`; return how many unused link codes of
+    the person stopped working, or None if the account was not linked to them.
+
+    Unused codes go too: an account is unlinked when a phone is lost or seized, and a
+    code still waiting in that phone's messages would link it again.
+    """
+    deleted, _rows = Sender.objects.filter(
+        pk=sender_id, person=person, kind=AddressKind.TELEGRAM
+    ).delete()
+    if not deleted:
+        return None
+    now = timezone.now()
+    revoked = LinkCode.objects.filter(
+        person=person, used_at__isnull=True, expires_at__gt=now
+    ).update(expires_at=now)
+    record(
+        "inbound.telegram_unlinked",
+        actor=actor,
+        target=person,
+        details={"sender_id": str(sender_id), "link_codes_revoked": revoked},
+    )
+    return revoked
