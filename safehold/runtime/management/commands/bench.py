@@ -1,4 +1,4 @@
-"""`safehold bench checkins …`: run a benchmark from the checkout's bench/ folder."""
+"""`safehold bench checkins|duress|panic …`: run a benchmark from the checkout's bench/ folder."""
 
 from __future__ import annotations
 
@@ -10,18 +10,19 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 BENCH_DIR = Path(__file__).resolve().parents[4] / "bench"
+BENCHMARKS = ["checkins", "duress", "panic"]
 
 
 class Command(BaseCommand):
-    help = "Run a benchmark (checkins) and print its JSON result. See bench/ and BENCHMARKS.md."
+    help = "Run a benchmark (checkins, duress, panic) and print its JSON result; see BENCHMARKS.md."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("name", choices=["checkins", "duress"])
+        parser.add_argument("name", choices=BENCHMARKS)
         parser.add_argument("rest", nargs="*", help="Options passed to the benchmark.")
 
     def run_from_argv(self, argv: list[str]) -> None:
         # Pass the benchmark's own options (--schedules …) through untouched.
-        if len(argv) > 2 and argv[2] in {"checkins", "duress"}:
+        if len(argv) > 2 and argv[2] in BENCHMARKS:
             self.handle(name=argv[2], rest=argv[3:])
             return
         super().run_from_argv(argv)
