@@ -14,6 +14,7 @@ new attempt, with the same idempotency key.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 import os
@@ -27,6 +28,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import (
     DatabaseError,
     InterfaceError,
@@ -93,10 +95,30 @@ def retry_delay(failures: int) -> datetime.timedelta:
 
 
 def wake_workers() -> None:
-    """Ask sleeping workers to look for work now (PostgreSQL; elsewhere they poll)."""
+    """Ask sleeping workers to look for work now.
+
+    PostgreSQL carries a NOTIFY to workers on any machine. SQLite has no such thing,
+    and its one worker runs on this machine, so it listens on a datagram socket in
+    the data directory; a web process that opened a panic pokes it there. If nobody
+    listens the poke is lost, and the worker finds the work on its next pass anyway.
+    """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_notify(%s, '')", [WAKE_CHANNEL])
+        return
+    path = _wake_socket_path()
+    if path is None:
+        return
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as poke:
+        poke.setblocking(False)
+        with contextlib.suppress(OSError):
+            poke.sendto(b"!", path)
+
+
+def _wake_socket_path() -> str | None:
+    path = str(settings.DATA_DIR / "worker.wake")
+    # A Unix socket's path must fit in 108 bytes; a deeper data directory just polls.
+    return path if len(path.encode()) < 100 else None
 
 
 @dataclass
@@ -223,6 +245,7 @@ class Worker:
         self.pool = ThreadPoolExecutor(max_workers=pool_size, thread_name_prefix="deliver")
         self.stop_event = threading.Event()
         self._listening = False
+        self._wake_socket: socket.socket | None = None
         self._skip_locked = connection.vendor == "postgresql"
 
     # --- the loop -------------------------------------------------------------------
@@ -251,10 +274,32 @@ class Worker:
                 connection.close()
                 self.stop_event.wait(1.0)
         self.pool.shutdown(wait=True)
+        if self._wake_socket is not None:
+            self._wake_socket.close()
         log.info("worker %s stopped", self.name)
 
     def stop(self) -> None:
         self.stop_event.set()
+
+    def _sleep_on_socket(self, seconds: float) -> bool:
+        if self._wake_socket is None:
+            path = _wake_socket_path()
+            if path is None:
+                self.stop_event.wait(seconds)
+                return False
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)  # left by a worker that died; SQLite runs one worker
+            self._wake_socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            self._wake_socket.bind(path)
+            self._wake_socket.setblocking(False)
+        readable, _, _ = select.select([self._wake_socket], [], [], seconds)
+        woken = False
+        while True:  # drain every poke that came while asleep or busy
+            try:
+                self._wake_socket.recv(16)
+                woken = True
+            except BlockingIOError:
+                return woken or readable != []
 
     def tick(self, now: datetime.datetime) -> TickReport:
         """Do one pass of every kind of due work at `now`."""
@@ -581,12 +626,11 @@ class Worker:
         return max(0.0, min(MAX_IDLE, (soonest - now).total_seconds()))
 
     def _sleep(self, seconds: float) -> bool:
-        """Sleep up to `seconds`; return True if a NOTIFY woke the worker early."""
+        """Sleep up to `seconds`; return True if a NOTIFY or a poke woke the worker early."""
         if seconds <= 0:
             return False
         if connection.vendor != "postgresql":
-            self.stop_event.wait(seconds)
-            return False
+            return self._sleep_on_socket(seconds)
         if not self._listening:
             with connection.cursor() as cursor:
                 cursor.execute(f"LISTEN {WAKE_CHANNEL}")

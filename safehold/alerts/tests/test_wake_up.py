@@ -1,14 +1,16 @@
-"""On PostgreSQL a sleeping worker wakes as soon as someone calls wake_workers()."""
+"""A sleeping worker wakes as soon as someone calls wake_workers(): by NOTIFY on
+PostgreSQL, by a datagram on a socket in the data directory on SQLite."""
 
 from __future__ import annotations
 
 import threading
+import time
 
 import psycopg
 import pytest
 from django.db import connection
 
-from safehold.alerts.worker import WAKE_CHANNEL, Worker
+from safehold.alerts.worker import WAKE_CHANNEL, Worker, wake_workers
 
 pytestmark = pytest.mark.django_db(transaction=True)  # LISTEN takes effect on commit
 
@@ -38,3 +40,25 @@ def test_a_notify_ends_the_sleep() -> None:
     finally:
         timer.cancel()
         worker.pool.shutdown()
+
+
+def test_on_sqlite_a_poke_on_the_socket_ends_the_sleep(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL wakes workers with NOTIFY")
+    settings.DATA_DIR = tmp_path
+    worker = Worker(name="sleeper")
+    assert worker._sleep(0.05) is False  # binds the socket; nothing to hear yet
+    timer = threading.Timer(0.3, wake_workers)
+    timer.start()
+    try:
+        started = time.monotonic()
+        assert worker._sleep(60) is True
+        assert time.monotonic() - started < 30  # woken, not timed out
+    finally:
+        timer.cancel()
+        worker.pool.shutdown()
+
+
+def test_waking_with_no_worker_listening_is_harmless(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings.DATA_DIR = tmp_path
+    wake_workers()  # nobody bound the socket: nothing happens, nothing raises
