@@ -386,7 +386,8 @@ def _say(language: str, text: Promise | str, **words: object) -> str:
 
 
 def _queue_reply(gateway: Gateway, address: str, text: str) -> None:
-    base = gateway.reply_url.rstrip("/")
+    # The recipient goes at the end of the path, before any options of the URL.
+    base, mark, options = gateway.reply_url.partition("?")
     if not base:
         return
-    queue_reply(f"{base}/{address}", text)
+    queue_reply(f"{base.rstrip('/')}/{address}{mark}{options}", text)
