@@ -310,3 +310,51 @@ def test_the_logs_say_nothing_of_the_message_or_the_number(net: Network, caplog)
     text = caplog.text
     for secret in (PIN, "помогите", "9161234567", "9991112233", "LEAKCHECK"):
         assert secret not in text
+
+
+# --- The person's own words, challenges and unusual channels --------------------------
+
+
+def test_the_persons_own_words_check_in_and_call_for_help(net: Network) -> None:
+    from safehold.inbound.actions import set_own_words
+
+    set_own_words(
+        net.world.person, actor=net.world.coordinator, checkin_words=["ромашка"],
+        panic_words=["гроза"],
+    )  # fmt: skip
+    net.twilio_post(f"Ромашка! {PIN}", sid="SM-own-checkin")
+    net.twilio_post("гроза", sid="SM-own-panic")
+
+    assert Checkin.objects.get(person=net.world.person).outcome == Outcome.OK
+    assert Alert.objects.get(kind=AlertKind.PANIC).person == net.world.person
+
+
+def test_ok_alone_asks_for_two_digits_that_then_check_in(net: Network) -> None:
+    import re
+
+    net.twilio_post("OK", sid="SM-ask")
+    run_worker()
+    [question] = replies_to(net, "twilio")
+    first, second = (int(n) for n in re.findall(r"\d", question))
+    assert PIN not in question
+
+    net.twilio_post(f"OK {PIN[first - 1]}{PIN[second - 1]}", sid="SM-answer")
+
+    checkin = Checkin.objects.get(person=net.world.person)
+    assert (checkin.outcome, checkin.channel) == (Outcome.OK, "sms")
+
+
+def test_a_check_in_by_a_new_channel_raises_a_silent_alert(net: Network) -> None:
+    from safehold.inbound.tests.scenario import post
+
+    post(
+        net.base_url + "/api/v1/checkin",
+        f'{{"link": "{net.link}", "pin": "{PIN}", "request_id": "web-1"}}'.encode(),
+        {"Content-Type": "application/json"},
+    )
+    net.twilio_post(f"OK {PIN}", sid="SM-new-channel")
+    run_worker()
+
+    alert = Alert.objects.get(kind=AlertKind.UNUSUAL)
+    assert alert.person == net.world.person
+    assert not Alert.objects.filter(kind=AlertKind.DURESS).exists()
