@@ -26,6 +26,8 @@ from safehold.accounts.models import Member, Organisation
 from safehold.alerts.ladder import (
     DEFAULT_LADDER,
     DEFAULT_REPEAT_FROM,
+    INTAKE_LADDER,
+    INTAKE_REPEAT_FROM,
     PANIC_LADDER,
     PANIC_REPEAT_FROM,
     Climb,
@@ -170,6 +172,13 @@ class _Batch:
             self._members[key] = [member.pk.hex for member in members]
         return self._members[key]
 
+    def _ladder_for(self, kind: str, subject: Subject) -> tuple[tuple[Rung, ...], int]:
+        if kind == AlertKind.PANIC:
+            return PANIC_LADDER, PANIC_REPEAT_FROM
+        if kind == AlertKind.INTAKE:
+            return INTAKE_LADDER, INTAKE_REPEAT_FROM
+        return self.ladder(subject.compartment_id)
+
     def climb(
         self, subject: Subject, kind: str, *, done_step: int, done_round: int
     ) -> tuple[Climb, list[str]]:
@@ -180,16 +189,12 @@ class _Batch:
             subject.compartment_id,
             subject.coordinator_id,
             subject.person_id if is_panic else None,
-            is_panic,
+            kind if kind in (AlertKind.PANIC, AlertKind.INTAKE) else None,
             done_step,
             done_round,
         )
         if key not in self._climbs:
-            rungs, repeat_from = (
-                (PANIC_LADDER, PANIC_REPEAT_FROM)
-                if is_panic
-                else self.ladder(subject.compartment_id)
-            )
+            rungs, repeat_from = self._ladder_for(kind, subject)
             climb = next_climb(
                 rungs,
                 repeat_from=repeat_from,

@@ -69,6 +69,19 @@ PANIC_TARGET = "panic_all"
 PANIC_LADDER: tuple[Rung, ...] = (Rung(1, datetime.timedelta(minutes=5), (Target(PANIC_TARGET),)),)
 PANIC_REPEAT_FROM = 1
 
+# A cry for help from an unknown sender goes first to whoever is on duty in the intake
+# compartment (and, as with every step, to its coordinators if nobody is), then to all
+# its coordinators too, until someone takes it.
+INTAKE_LADDER: tuple[Rung, ...] = (
+    Rung(1, datetime.timedelta(minutes=10), (Target("on_duty"),)),
+    Rung(
+        2,
+        datetime.timedelta(minutes=15),
+        (Target("on_duty"), Target("role", role="coordinator")),
+    ),
+)
+INTAKE_REPEAT_FROM = 2
+
 
 @dataclass(frozen=True)
 class Climb:

@@ -358,3 +358,20 @@ def test_a_check_in_by_a_new_channel_raises_a_silent_alert(net: Network) -> None
     alert = Alert.objects.get(kind=AlertKind.UNUSUAL)
     assert alert.person == net.world.person
     assert not Alert.objects.filter(kind=AlertKind.DURESS).exists()
+
+
+def test_a_cry_from_a_stranger_goes_first_to_whoever_is_on_duty(net: Network) -> None:
+    from safehold.alerts.models import DutyShift
+
+    now = timezone.now()
+    DutyShift.objects.create(
+        compartment=net.world.compartment,
+        member=net.world.responder,
+        starts_at=now - datetime.timedelta(hours=1),
+        ends_at=now + datetime.timedelta(hours=1),
+    )
+    net.twilio_post("SOS", sender=STRANGER_PHONE, sid="SM-duty")
+    run_worker()
+
+    told = {r.path for r in net.receiver.requests if not r.path.startswith("/replies")}
+    assert told == {"/responder-1"}  # the duty member's first channel; not yet the coordinator
