@@ -273,6 +273,14 @@ class Worker:
                 self._listening = False
                 connection.close()
                 self.stop_event.wait(1.0)
+            except Exception as error:
+                # Whatever went wrong in one pass, its transaction was rolled back and
+                # its work is still due: log the kind (never the message, which may
+                # quote data), start afresh and try again.
+                log.error("pass failed (%s); retrying", type(error).__name__)
+                self._listening = False
+                connection.close()
+                self.stop_event.wait(1.0)
         self.pool.shutdown(wait=True)
         if self._wake_socket is not None:
             self._wake_socket.close()

@@ -92,7 +92,12 @@ def insert_many(
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # COPY streams the rows in one round trip; an INSERT per row is ten times slower.
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            # It runs on psycopg's own cursor, so its errors are turned into Django's here
+            # (a clash must reach callers as IntegrityError, as from any other insert).
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+            ):
                 for row in rows:
                     copy.write_row(row)
         else:
