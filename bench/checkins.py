@@ -205,6 +205,19 @@ class Bench:
         self.processes.append(process)
         return process
 
+    def clean_up(self) -> None:
+        """Stop the processes, drop the database and remove the files, whatever happened."""
+        self.stop_all()
+        try:
+            from django.db import connections
+
+            connections.close_all()
+        except Exception:  # noqa: S110 - best effort before dropping the database
+            pass
+        self.drop_database()
+        if not os.environ.get("SAFEHOLD_BENCH_KEEP"):
+            shutil.rmtree(self.dir, ignore_errors=True)
+
     def stop_all(self) -> None:
         for process in self.processes:
             if process.poll() is None:
@@ -377,16 +390,7 @@ def main(argv: list[str]) -> None:
         result["machine"] = machine()
         print(json.dumps(result))
     finally:
-        bench.stop_all()
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # noqa: S110 - best effort before dropping the database
-            pass
-        bench.drop_database()
-        if not os.environ.get("SAFEHOLD_BENCH_KEEP"):
-            shutil.rmtree(bench.dir, ignore_errors=True)
+        bench.clean_up()
 
 
 if __name__ == "__main__":

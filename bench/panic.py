@@ -36,9 +36,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import random
-import shutil
 import socket
 import sys
 import time
@@ -332,16 +330,7 @@ def main(argv: list[str]) -> None:
         match(panics, handoffs)
         print(json.dumps(summarise(args, bench, panics[args.warmup :])))
     finally:
-        bench.stop_all()
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # noqa: S110 - best effort before dropping the database
-            pass
-        bench.drop_database()
-        if not os.environ.get("SAFEHOLD_BENCH_KEEP"):
-            shutil.rmtree(bench.dir, ignore_errors=True)
+        bench.clean_up()
 
 
 if __name__ == "__main__":
