@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "safehold.transports",
     "safehold.checkins",
     "safehold.alerts",
+    "safehold.incidents",
     "safehold.inbound",
     "safehold.front",
     "safehold.runtime",

@@ -1,0 +1,200 @@
+"""Incidents: a coordinated response to someone missing, detained or exposed.
+
+An incident links the person, the alerts that raised it and the safe house; it has a
+lead, a severity and a state, tasks from a playbook, and one timeline. Notes, the
+debrief and task titles an organisation writes may name people and places, so they
+are encrypted like any other secret.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from safehold.crypto.fields import EncryptedTextField
+from safehold.lib.ids import new_id
+
+
+class IncidentKind(models.TextChoices):
+    PERSON_MISSING = "person_missing", _("Person missing")
+    DETAINED = "detained", _("Detained")
+    HOUSE_COMPROMISED = "house_compromised", _("Safe house compromised")
+
+
+class IncidentState(models.TextChoices):
+    OPEN = "open", _("Open")
+    RESPONDING = "responding", _("Responding")
+    LOCATED = "located", _("Person located")
+    CLOSED = "closed", _("Closed")
+
+
+class IncidentOutcome(models.TextChoices):
+    SAFE = "safe", _("The person is safe")
+    RELEASED = "released", _("Released from detention")
+    DETAINED = "detained", _("Still detained")
+    RETURNED = "returned", _("Taken back by the persecutors")
+    FALSE_ALARM = "false_alarm", _("False alarm")
+    UNKNOWN = "unknown", _("Fate unknown")
+
+
+class Incident(models.Model):
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="incidents"
+    )
+    compartment = models.ForeignKey(
+        "accounts.Compartment", on_delete=models.PROTECT, related_name="incidents"
+    )
+    person = models.ForeignKey(
+        "cases.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="incidents"
+    )
+    safe_house = models.ForeignKey(
+        "shelters.SafeHouse",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="incidents",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=IncidentKind.choices)
+    severity = models.CharField(_("severity"), max_length=10, default="critical")
+    state = models.CharField(
+        _("state"), max_length=12, choices=IncidentState.choices, default=IncidentState.OPEN
+    )
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("lead"),
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=12, choices=IncidentOutcome.choices, blank=True
+    )
+    debrief = EncryptedTextField(_("debrief"), null=True, blank=True, default=None)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        indexes = [models.Index(fields=["organisation", "state", "opened_at"])]
+
+    def __str__(self) -> str:
+        return f"incident {self.pk}"
+
+
+class IncidentAlert(models.Model):
+    """An alert that raised or joined an incident; an alert joins one incident at most."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="alert_links")
+    alert = models.OneToOneField("alerts.Alert", on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return f"incident alert {self.pk}"
+
+
+class Playbook(models.Model):
+    """An organisation's editable template of tasks for one kind of incident."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="playbooks"
+    )
+    kind = models.CharField(_("for incidents of kind"), max_length=20, choices=IncidentKind.choices)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    name_ru = models.CharField(_("name (Russian)"), max_length=120)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name_en"]
+
+    def __str__(self) -> str:
+        return f"playbook {self.pk}"
+
+
+class OwnerRole(models.TextChoices):
+    LEAD = "lead", _("The incident lead")
+    COORDINATOR = "coordinator", _("A coordinator")
+    LAWYER = "lawyer", _("A lawyer (responder)")
+
+
+class PlaybookStep(models.Model):
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    playbook = models.ForeignKey(Playbook, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    title_en = models.CharField(max_length=300)
+    title_ru = models.CharField(max_length=300)
+    owner_role = models.CharField(max_length=12, choices=OwnerRole.choices)
+    # Minutes after the incident opened; empty for tasks without a deadline.
+    due_minutes = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["playbook", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["playbook", "position"], name="playbook_step_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"playbook step {self.position}"
+
+
+class IncidentTask(models.Model):
+    """A task of one incident, copied from its playbook so later edits change nothing."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="tasks")
+    position = models.PositiveSmallIntegerField()
+    title_en = EncryptedTextField()
+    title_ru = EncryptedTextField()
+    owner_role = models.CharField(max_length=12, choices=OwnerRole.choices)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    due_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["incident", "position"]
+
+    def __str__(self) -> str:
+        return f"incident task {self.pk}"
+
+
+class EntryKind(models.TextChoices):
+    OPENED = "opened", _("Opened")
+    ALERT = "alert", _("Alert")
+    STATE = "state", _("State changed")
+    TASK_DONE = "task_done", _("Task done")
+    NOTE = "note", _("Note")
+    CALL = "call", _("Call logged")
+    CLOSED = "closed", _("Closed")
+
+
+class TimelineEntry(models.Model):
+    """One line of the incident's timeline: what, who and when. Never edited."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    kind = models.CharField(max_length=12, choices=EntryKind.choices)
+    # Free text (a note, a call's summary) is encrypted; `facts` holds ids and codes only.
+    text = EncryptedTextField(null=True, blank=True, default=None)
+    facts = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["incident", "at"]
+
+    def __str__(self) -> str:
+        return f"timeline entry {self.pk}"
