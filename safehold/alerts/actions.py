@@ -98,10 +98,6 @@ def new_codes(count: int) -> list[str]:
     return list(codes)
 
 
-def new_code() -> str:
-    return new_codes(1)[0]
-
-
 @dataclass(frozen=True)
 class NewAlert:
     """What the worker or a coordinator knows when an alert must open."""
@@ -283,11 +279,12 @@ def open_alerts(
     for new, alert_id in zip(new_alerts, alert_ids, strict=True):
         climb, member_ids = batch.climb(new.subject, new.kind, done_step=0, done_round=1)
         subject = new.subject
+        source = hex_id(new.source_checkin_id) if new.source_checkin_id else None
         rows.append(
             [
                 alert_id, subject.organisation_id.hex, hex_id(subject.person_id), new.kind,
                 SEVERITY_OF[new.kind], None, opened, db_now, climb.rung.position, climb.round,
-                batch.db_time(climb.next_step_at), _hex_or_none(new.source_checkin_id),
+                batch.db_time(climb.next_step_at), source,
                 db_time(new.missed_deadline), "",
             ]
         )  # fmt: skip
@@ -314,10 +311,6 @@ def open_alerts(
             organisation_id=organisation_id,
         )
     return alert_ids
-
-
-def _hex_or_none(value: uuid.UUID | str | None) -> str | None:
-    return None if value is None else hex_id(value)
 
 
 def _insert_alerts(rows: list[list[object]]) -> None:

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from safehold.crypto.envelope import sign_link, sign_links, unsign_link
+from safehold.lib.rows import hex_id
 
 ACK_PURPOSE = "alerts.acknowledge"
 ACK_LINK_LIFETIME = datetime.timedelta(hours=24)
@@ -21,8 +22,7 @@ ACK_LINK_LIFETIME = datetime.timedelta(hours=24)
 
 def ack_token(notification_id: uuid.UUID | str, *, issued_at: float | None = None) -> str:
     """Return the signed token for a notification's acknowledgement link (id or hex)."""
-    value = notification_id.hex if isinstance(notification_id, uuid.UUID) else notification_id
-    return sign_link(ACK_PURPOSE, value, issued_at=issued_at)
+    return sign_link(ACK_PURPOSE, hex_id(notification_id), issued_at=issued_at)
 
 
 def notification_id_from(token: str) -> uuid.UUID | None:
@@ -44,12 +44,8 @@ def _link_prefix(base_url: str) -> str:
     return base_url.rstrip("/") + path.replace(marker + "/", "")
 
 
-def ack_url(notification_id: uuid.UUID | str) -> str:
-    return ack_urls([notification_id])[0]
-
-
 def ack_urls(notification_ids: list[uuid.UUID | str]) -> list[str]:
     """Return the acknowledgement links for many notifications, signed in one go."""
     prefix = _link_prefix(settings.SAFEHOLD_BASE_URL)
-    values = [n.hex if isinstance(n, uuid.UUID) else n for n in notification_ids]
+    values = [hex_id(n) for n in notification_ids]
     return [f"{prefix}{token}/" for token in sign_links(ACK_PURPOSE, values)]

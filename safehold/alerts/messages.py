@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from safehold.alerts.links import ack_urls
-from safehold.alerts.models import AlertKind, Notification, Purpose
+from safehold.alerts.models import AlertKind, Purpose
 from safehold.transports.base import Message
 
 
@@ -88,21 +88,3 @@ def compose_drafts(drafts: list[Draft]) -> list[Message]:
         values = {"code": draft.code, "codename": draft.codename, "link": link}
         messages.append(Message(title % values, body % values, draft.idempotency_key))
     return messages
-
-
-def compose(notification: Notification) -> Message:
-    """Return the message for a notification loaded as a model instance."""
-    alert = notification.alert
-    return compose_drafts(
-        [
-            Draft(
-                notification_id=notification.pk.hex,
-                idempotency_key=notification.idempotency_key,
-                purpose=notification.purpose,
-                language=notification.member.language,
-                code=alert.code,
-                kind=alert.kind,
-                codename=alert.person.codename,
-            )
-        ]
-    )[0]

@@ -20,7 +20,7 @@ from django.db import connection
 
 from safehold.checkins.models import Checkin, CheckinSecret, Schedule
 from safehold.checkins.schedule_math import ScheduleSpec
-from safehold.lib.rows import columns, db_time, from_db_time, hex_id, table
+from safehold.lib.rows import as_uuid, columns, db_time, from_db_time, hex_id, table
 
 
 @dataclass(frozen=True)
@@ -95,14 +95,10 @@ def _run(name: str, params: list[Any]) -> list[tuple[Any, ...]]:
         return cursor.fetchall() if cursor.description else []
 
 
-def _uuid(value: uuid.UUID | str) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(hex=value)
-
-
 def find_secret_id(link_index: str) -> tuple[uuid.UUID, uuid.UUID] | None:
     """Return (secret id, person id) for a link digest, or None."""
     rows = _run("find", [link_index])
-    return (_uuid(rows[0][0]), _uuid(rows[0][1])) if rows else None
+    return (as_uuid(rows[0][0]), as_uuid(rows[0][1])) if rows else None
 
 
 def lock_secret(secret_id: uuid.UUID) -> LockedSecret:
@@ -114,8 +110,8 @@ def lock_secret(secret_id: uuid.UUID) -> LockedSecret:
     if isinstance(pairs, str):
         pairs = json.loads(pairs)
     return LockedSecret(
-        _uuid(id_),
-        _uuid(person_id),
+        as_uuid(id_),
+        as_uuid(person_id),
         pin,
         duress,
         failures,
@@ -151,7 +147,7 @@ def lock_schedule(person_id: uuid.UUID) -> LockedSchedule | None:
     ).spec()
     deadline = from_db_time(next_deadline)
     assert deadline is not None
-    return LockedSchedule(_uuid(id_), spec, datetime.timedelta(minutes=grace), deadline)
+    return LockedSchedule(as_uuid(id_), spec, datetime.timedelta(minutes=grace), deadline)
 
 
 def insert_checkin(

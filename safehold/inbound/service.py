@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -359,12 +359,12 @@ def _link_account(gateway: Gateway, chat_id: str, text: str) -> bool:
         organisation_id=gateway.organisation_id,
         code_index=blind_index(LINK_CODE_PURPOSE, words[0].strip().upper()),
         used_at__isnull=True,
-        expires_at__gt=datetime.datetime.now(tz=datetime.UTC),
+        expires_at__gt=timezone.now(),
     ).first()
     if code is None:
         return False
     add_sender(kind=AddressKind.TELEGRAM, address=chat_id, person=code.person, member=code.member)
-    code.used_at = datetime.datetime.now(tz=datetime.UTC)
+    code.used_at = timezone.now()
     code.save(update_fields=["used_at"])
     return True
 
