@@ -12,7 +12,7 @@ PORT ?= 8000
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/safehold
 MESSAGE_FLAGS := -l ru --no-obsolete --no-location --ignore '*/tests/*' --ignore 'static/*'
 
-.PHONY: run test lint check setup test-setup serve messages clean
+.PHONY: run test lint check setup test-setup fonts serve messages clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Safehold needs Python 3.11 ($(PYTHON))"; exit 1; }
@@ -23,7 +23,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-setup: $(STAMP)
+# Dossiers are written in DejaVu Sans: it has Cyrillic, and Debian ships it.
+FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+
+fonts:
+	@test -f $(FONT) || { apt-get update -qq && apt-get install -y -qq fonts-dejavu-core >/dev/null; }
+
+setup: $(STAMP) fonts
 	@mkdir -p "$(SAFEHOLD_DATA_DIR)"
 	$(BIN)/safehold keys init --if-missing
 	$(BIN)/safehold migrate --no-input --verbosity 0
@@ -39,7 +45,7 @@ run: setup
 	$(BIN)/safehold serve --host $(HOST) --port $(PORT)
 
 # Tools the suite needs from Debian when a machine lacks them.
-test-setup: $(STAMP)
+test-setup: $(STAMP) fonts
 	@command -v msgfmt >/dev/null && command -v xgettext >/dev/null || \
 		{ apt-get update -qq && apt-get install -y -qq gettext >/dev/null; }
 	@test -x /usr/bin/chromium || \

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "safehold.alerts",
     "safehold.incidents",
     "safehold.inbound",
+    "safehold.records",
     "safehold.front",
     "safehold.runtime",
 ]

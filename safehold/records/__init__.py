@@ -1,0 +1,1 @@
+"""What an incident leaves behind: its timeline, its evidence and its dossier."""
