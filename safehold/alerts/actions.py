@@ -9,6 +9,7 @@ single inserts.
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import re
 import uuid
@@ -31,6 +32,7 @@ from safehold.alerts.ladder import (
     PANIC_LADDER,
     PANIC_REPEAT_FROM,
     Climb,
+    Route,
     Rung,
     Target,
     next_climb,
@@ -72,7 +74,13 @@ SEVERITY_OF: dict[str, str] = {
     AlertKind.MANUAL: Severity.HIGH.value,
     AlertKind.INTAKE: Severity.HIGH.value,
     AlertKind.UNUSUAL: Severity.HIGH.value,
+    AlertKind.TASK_OVERDUE: Severity.HIGH.value,
+    AlertKind.DISPATCH: Severity.CRITICAL.value,
+    AlertKind.DISPATCH_UNANSWERED: Severity.CRITICAL.value,
 }
+ROUTED_KINDS = frozenset(
+    {AlertKind.TASK_OVERDUE, AlertKind.DISPATCH, AlertKind.DISPATCH_UNANSWERED}
+)
 
 ALERT_FIELDS = (
     "id", "organisation", "person", "kind", "severity", "code", "state", "created_at",
@@ -278,11 +286,12 @@ def open_alerts(
     rows: list[list[object]] = []
     for new, alert_id in zip(new_alerts, alert_ids, strict=True):
         climb, member_ids = batch.climb(new.subject, new.kind, done_step=0, done_round=1)
-        subject = new.subject
+        subject, person_id = new.subject, new.subject.person_id
+        assert person_id is not None  # only routed alerts go without a person
         source = hex_id(new.source_checkin_id) if new.source_checkin_id else None
         rows.append(
             [
-                alert_id, subject.organisation_id.hex, hex_id(subject.person_id), new.kind,
+                alert_id, subject.organisation_id.hex, hex_id(person_id), new.kind,
                 SEVERITY_OF[new.kind], None, opened, db_now, climb.rung.position, climb.round,
                 batch.db_time(climb.next_step_at), source,
                 db_time(new.missed_deadline), "",
@@ -313,15 +322,15 @@ def open_alerts(
     return alert_ids
 
 
-def _insert_alerts(rows: list[list[object]]) -> None:
+def _insert_alerts(rows: list[list[object]], fields: tuple[str, ...] = ALERT_FIELDS) -> None:
     """Insert alert rows with fresh codes; on a clash with an older code, draw again."""
-    code_column = ALERT_FIELDS.index("code")
+    code_column = fields.index("code")
     for _attempt in range(5):
         for row, code in zip(rows, new_codes(len(rows)), strict=True):
             row[code_column] = code
         try:
             with transaction.atomic():
-                insert_many(Alert, ALERT_FIELDS, rows)
+                insert_many(Alert, fields, rows)
             return
         except IntegrityError:
             continue
@@ -341,14 +350,108 @@ def open_alert(
     return Alert.objects.get(pk=opened[0])
 
 
+@dataclass(frozen=True)
+class RoutedAlert:
+    """Incident work for named members: see Alert.route."""
+
+    organisation_id: uuid.UUID
+    kind: str
+    route: Route
+    person: Person | None = None
+    topic: str = ""
+
+
+def _routed_climb(
+    alert_route: Route,
+    subject: Subject,
+    *,
+    done_step: int,
+    done_round: int,
+    now: datetime.datetime,
+) -> tuple[Climb, list[str]]:
+    climb = next_climb(
+        alert_route.rungs,
+        repeat_from=alert_route.repeat_from,
+        done_step=done_step,
+        done_round=done_round,
+        now=now,
+    )
+    members = resolve_targets(climb.rung.targets, subject, now)
+    return climb, [member.pk.hex for member in members]
+
+
+def _routed_subject(
+    organisation_id: uuid.UUID, person_id: uuid.UUID | str | None, route: Route
+) -> Subject:
+    # Named members only: the coordinator matters only when nobody named is reachable,
+    # and then the compartment's coordinators are told (targets.fallback_members).
+    return Subject(person_id, organisation_id, route.compartment_id, None)
+
+
+@transaction.atomic
+def open_routed_alert(
+    new: RoutedAlert, *, now: datetime.datetime, actor: Member | None = None
+) -> Alert:
+    """Open an alert that follows its own route and run its first step."""
+    if new.kind not in ROUTED_KINDS:
+        raise ValueError(f"{new.kind} alerts follow the compartment's ladder")
+    person_id = new.person.pk if new.person is not None else None
+    climb, member_ids = _routed_climb(
+        new.route,
+        _routed_subject(new.organisation_id, person_id, new.route),
+        done_step=0,
+        done_round=1,
+        now=now,
+    )
+    (alert_id,) = new_hex_ids(1)
+    fields = (*ALERT_FIELDS, "topic", "route")
+    _insert_alerts(
+        [
+            [
+                alert_id, new.organisation_id.hex, hex_id(person_id) if person_id else None,
+                new.kind, SEVERITY_OF[new.kind], None, AlertState.OPEN.value, db_time(now),
+                climb.rung.position, climb.round, db_time(climb.next_step_at), None, None, "",
+                new.topic[:60], json.dumps(new.route.to_json()),
+            ]
+        ],
+        fields,
+    )  # fmt: skip
+    outbox = _Outbox(now)
+    outbox.add(alert_id, member_ids, Purpose.ALERT.value, climb.rung.position, climb.round)
+    outbox.write()
+    alert = Alert.objects.get(pk=as_uuid(alert_id))
+    record(
+        "alerts.opened",
+        actor=actor,
+        target=alert,
+        details={"alerts": [str(alert.pk)], "kinds": [new.kind]},
+        organisation_id=new.organisation_id,
+    )
+    return alert
+
+
 @transaction.atomic
 def climb_ladders(alerts: Sequence[Alert], *, now: datetime.datetime) -> int:
     """Run the next step of each due open alert; return how many notifications it made."""
     batch, outbox = _Batch(now), _Outbox(now)
     for alert in alerts:
-        climb, member_ids = batch.climb(
-            Subject.of(alert.person), alert.kind, done_step=alert.step, done_round=alert.round
-        )
+        if alert.route is not None:
+            route = Route.from_json(alert.route)
+            climb, member_ids = _routed_climb(
+                route,
+                _routed_subject(alert.organisation_id, alert.person_id, route),
+                done_step=alert.step,
+                done_round=alert.round,
+                now=now,
+            )
+        else:
+            assert alert.person is not None  # only routed alerts lack a person
+            climb, member_ids = batch.climb(
+                Subject.of(alert.person),
+                alert.kind,
+                done_step=alert.step,
+                done_round=alert.round,
+            )
         alert.step, alert.round = climb.rung.position, climb.round
         alert.next_step_at = climb.next_step_at
         outbox.add(
@@ -385,13 +488,15 @@ def acknowledge_alert(alert: Alert, *, actor: Member, via: str) -> bool:
 def resolve_alert(
     alert: Alert,
     *,
-    actor: Member,
+    actor: Member | None,
     resolution: str,
     note: str = "",
     stand_down: bool = True,
     via: str = "web",
 ) -> int:
-    """Close the alert; with `stand_down`, tell everyone who was told. Return how many."""
+    """Close the alert; with `stand_down`, tell everyone who was told. Return how many.
+
+    `actor` is None when Safehold closes it itself (a task done, a dispatch moved on)."""
     if resolution not in Resolution.values:
         raise ValidationError({"resolution": _("Choose how the alert ended.")})
     locked = Alert.objects.select_for_update().get(pk=alert.pk)

@@ -50,6 +50,65 @@ class Rung:
     targets: tuple[Target, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True)
+class Route:
+    """A ladder of its own for one alert about incident work, in place of the
+    compartment's policy: named members, in order. Stored on the alert as ids."""
+
+    compartment_id: uuid.UUID
+    rungs: tuple[Rung, ...]
+    repeat_from: int = 1
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "compartment": str(self.compartment_id),
+            "repeat_from": self.repeat_from,
+            "rungs": [
+                {
+                    "position": rung.position,
+                    "wait_seconds": int(rung.wait.total_seconds()),
+                    "targets": [target.to_json() for target in rung.targets],
+                }
+                for rung in self.rungs
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Route:
+        rungs = data["rungs"]
+        assert isinstance(rungs, list)
+        return cls(
+            compartment_id=uuid.UUID(str(data["compartment"])),
+            repeat_from=int(str(data["repeat_from"])),
+            rungs=tuple(
+                Rung(
+                    int(rung["position"]),
+                    datetime.timedelta(seconds=int(rung["wait_seconds"])),
+                    tuple(Target.from_json(t) for t in rung["targets"]),
+                )
+                for rung in rungs
+            ),
+        )
+
+    @classmethod
+    def to_members(
+        cls,
+        compartment_id: uuid.UUID,
+        steps: Sequence[tuple[uuid.UUID, datetime.timedelta]],
+        *,
+        repeat_from: int = 1,
+    ) -> Route:
+        """Return a route telling one member per step, each waiting its time."""
+        return cls(
+            compartment_id,
+            tuple(
+                Rung(position, wait, (Target("member", member_id=member_id),))
+                for position, (member_id, wait) in enumerate(steps, start=1)
+            ),
+            repeat_from,
+        )
+
+
 # Used where a compartment has no policy of its own: the coordinator first, then the
 # compartment's coordinators and whoever is on duty, then its admins; repeat from 2.
 DEFAULT_LADDER: tuple[Rung, ...] = (

@@ -28,6 +28,9 @@ def kind_words(kind: str) -> str:
         AlertKind.MANUAL: _("Alert"),
         AlertKind.INTAKE: _("Call for help from a new contact"),
         AlertKind.UNUSUAL: _("Security alert"),
+        AlertKind.TASK_OVERDUE: _("Incident task overdue"),
+        AlertKind.DISPATCH: _("You are asked to respond"),
+        AlertKind.DISPATCH_UNANSWERED: _("No responder accepted"),
     }
     return words.get(kind, _("Alert"))
 

@@ -121,6 +121,10 @@ class AlertKind(models.TextChoices):
     MANUAL = "manual", _("Raised by a coordinator")
     INTAKE = "intake", _("Cry for help from an unknown sender")
     UNUSUAL = "unusual_checkin", _("Check-in by a channel never used before")
+    # Incident work, each with a route of its own (see Alert.route).
+    TASK_OVERDUE = "task_overdue", _("Incident task overdue")
+    DISPATCH = "dispatch", _("Responder dispatched")
+    DISPATCH_UNANSWERED = "dispatch_unanswered", _("No responder accepted")
 
 
 class Severity(models.TextChoices):
@@ -149,7 +153,15 @@ class Alert(models.Model):
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, related_name="alerts", db_index=False
     )
-    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="alerts")
+    # Empty only for incident work about a safe house rather than a person.
+    person = models.ForeignKey(
+        "cases.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="alerts"
+    )
+    # What messages name when there is no person: a safe house's codename, say.
+    topic = models.CharField(max_length=60, blank=True, db_default="")
+    # Incident work goes to named members (a task's owner, then the lead; a dispatched
+    # responder) instead of the compartment's ladder: the rungs are kept here as ids.
+    route = models.JSONField(null=True, blank=True, default=None)
     kind = models.CharField(_("kind"), max_length=20, choices=AlertKind.choices)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
     # Short and opaque, for "ACK K7QX2M" by SMS; unique while it matters.
@@ -211,6 +223,11 @@ class Alert(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state == AlertState.OPEN
+
+    @property
+    def about(self) -> str:
+        """The codename messages and pages name: the person's, else the topic."""
+        return self.person.codename if self.person is not None else self.topic
 
 
 class Purpose(models.TextChoices):

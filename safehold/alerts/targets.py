@@ -21,7 +21,9 @@ from safehold.cases.models import Person
 class Subject:
     """Who an alert is about, as far as choosing whom to tell needs: ids, no names."""
 
-    person_id: uuid.UUID | str  # as read: a raw statement on SQLite gives hex text
+    # As read: a raw statement on SQLite gives hex text. None for incident work about a
+    # safe house.
+    person_id: uuid.UUID | str | None
     organisation_id: uuid.UUID
     compartment_id: uuid.UUID
     coordinator_id: uuid.UUID | None
@@ -98,11 +100,15 @@ def panic_members(subject: Subject, now: datetime.datetime) -> list[Member]:
     person's coordinator, and every member holding a live grant on the person (the
     person's trusted responders, who may sit outside the compartment).
     """
-    grants = Grant.objects.filter(
-        target_kind=GrantTarget.PERSON,
-        target_id=subject.person_id,
-        revoked_at__isnull=True,
-    ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+    grants = (
+        Grant.objects.filter(
+            target_kind=GrantTarget.PERSON,
+            target_id=subject.person_id,
+            revoked_at__isnull=True,
+        ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        if subject.person_id is not None
+        else Grant.objects.none()
+    )
     in_compartment = Q(
         role__in=[Role.RESPONDER, Role.COORDINATOR], compartments__id=subject.compartment_id
     )

@@ -131,10 +131,26 @@ class TickReport:
     sent: int = 0
     failed: int = 0
     replies: int = 0
+    # Work of the apps above this one, by pass name (see register_pass).
+    other: dict[str, int] = field(default_factory=dict)
 
     @property
     def did_work(self) -> bool:
-        return any(vars(self).values())
+        counts = [v for k, v in vars(self).items() if k != "other"]
+        return any(counts) or any(self.other.values())
+
+
+# Passes that apps above alerts add to every tick (incident tasks falling due, dispatch
+# requests nobody answered): each takes `now`, does its work in its own transactions,
+# returns how much it did, and may open alerts that the same tick then delivers.
+# An idle worker passes every MAX_IDLE anyway, so a pass needs no wake-up of its own.
+Pass = Callable[[datetime.datetime], int]
+_PASSES: dict[str, Pass] = {}
+
+
+def register_pass(name: str, work: Pass) -> None:
+    """Run `work(now)` on every tick, before escalation and delivery."""
+    _PASSES[name] = work
 
 
 @dataclass(frozen=True)
@@ -319,6 +335,8 @@ class Worker:
         report.missed = self.open_missed(now)
         report.duress = self.open_duress(now)
         report.attacks = self.open_attacks(now)
+        for name, work in _PASSES.items():
+            report.other[name] = work(now)
         report.escalated = self.escalate(now)
         report.claimed, report.sent, report.failed = self.deliver_due(now)
         report.replies = deliver_due_replies(self.deliver, now)
@@ -446,9 +464,10 @@ class Worker:
                     "SELECT n.id, n.member_id, n.purpose, n.channel_index, n.attempts,"  # noqa: S608 - names from the models
                     " n.failures_on_channel, n.idempotency_key, a.state, a.code, a.kind,"
                     " n.fixed_channel,"
-                    f" p.codename, m.language FROM {table(Notification)} n"
+                    # Incident work about a safe house has no person: its topic names it.
+                    f" COALESCE(p.codename, a.topic), m.language FROM {table(Notification)} n"
                     f" JOIN {table(Alert)} a ON a.id = n.alert_id"
-                    f" JOIN {table(Person)} p ON p.id = a.person_id"
+                    f" LEFT JOIN {table(Person)} p ON p.id = a.person_id"
                     f" JOIN {table(Member)} m ON m.id = n.member_id"
                     " WHERE n.status IN ('pending', 'sending') AND ("
                     " (n.status = 'pending' AND n.next_attempt_at <= %s)"

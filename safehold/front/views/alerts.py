@@ -189,8 +189,8 @@ def _detail(
 ) -> HttpResponse:
     member = current_member(request)
     person = alert.person
-    may_view_person = can(member, person, Need.VIEW)
-    may_edit = can(member, person, Need.EDIT)
+    may_view_person = _may(member, alert, Need.VIEW)
+    may_edit = _may(member, alert, Need.EDIT)
     was_notified = alert.notifications.filter(member=member).exists()
     now = timezone.now()
     context: dict[str, Any] = {
@@ -208,7 +208,8 @@ def _detail(
         and (alert.state != AlertState.RESOLVED or bool(resolve_form and resolve_form.errors)),
         "sees_all_notifications": may_view_person,
         "notifications": _notification_rows(alert, member, see_all=may_view_person),
-        "can_see_policy": visible_compartments(member).filter(pk=person.compartment_id).exists(),
+        "can_see_policy": person is not None
+        and visible_compartments(member).filter(pk=person.compartment_id).exists(),
         "resolve_form": resolve_form or ResolveForm(prefix="resolve"),
         "report": _report(alert, member) if alert.context else None,
     }
@@ -279,10 +280,13 @@ def alert_detail(request: HttpRequest, alert_id: Any) -> HttpResponse:
     return _detail(request, alert)
 
 
+def _may(member: Member, alert: Alert, need: Need) -> bool:
+    # Incident work about a safe house has no person: only those told may handle it here.
+    return alert.person is not None and can(member, alert.person, need)
+
+
 def _may_ack(member: Member, alert: Alert) -> bool:
-    return (
-        can(member, alert.person, Need.EDIT) or alert.notifications.filter(member=member).exists()
-    )
+    return _may(member, alert, Need.EDIT) or alert.notifications.filter(member=member).exists()
 
 
 @require_POST
@@ -305,7 +309,7 @@ def alert_ack(request: HttpRequest, alert_id: Any) -> HttpResponse:
 def alert_resolve(request: HttpRequest, alert_id: Any) -> HttpResponse:
     member = current_member(request)
     alert = get_alert_for(member, alert_id=alert_id)
-    if not can(member, alert.person, Need.EDIT):
+    if not _may(member, alert, Need.EDIT):
         raise Http404
     form = ResolveForm(request.POST, prefix="resolve")
     if form.is_valid():

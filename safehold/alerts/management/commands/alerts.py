@@ -33,7 +33,7 @@ class Command(BaseCommand):
         if options["verb"] == "list":
             for alert in Alert.objects.exclude(state=AlertState.RESOLVED).select_related("person"):
                 self.stdout.write(
-                    f"{alert.code}  {alert.state:<13} {alert.kind:<15} {alert.person.codename}  "
+                    f"{alert.code}  {alert.state:<13} {alert.kind:<15} {alert.about}  "
                     f"{alert.created_at:%Y-%m-%d %H:%M} UTC"
                 )
             return
