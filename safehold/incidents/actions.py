@@ -14,9 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safehold.accounts.models import Member
-from safehold.alerts.models import Alert, AlertKind, Resolution
+from safehold.alerts.actions import resolve_alert
+from safehold.alerts.models import Alert, AlertKind, AlertState, Resolution
 from safehold.audit.chain import record
 from safehold.cases.models import Person
+from safehold.incidents.dispatch import withdraw_dispatches
 from safehold.incidents.models import (
     EntryKind,
     Incident,
@@ -178,6 +180,9 @@ def close_incident(incident: Incident, *, actor: Member, outcome: str, debrief: 
         IncidentState.CLOSED, outcome, debrief, now,
     )  # fmt: skip
     locked.save(update_fields=["state", "outcome", "debrief", "closed_at"])
+    withdraw_dispatches(locked, actor=actor)
+    for task in locked.tasks.filter(overdue_alert__state__in=_UNRESOLVED):
+        _settle_overdue_alert(task, actor)
     TimelineEntry.objects.create(
         incident=locked, at=now, actor=actor, kind=EntryKind.CLOSED, facts={"outcome": outcome}
     )
@@ -193,6 +198,7 @@ def complete_task(task: IncidentTask, *, actor: Member) -> bool:
         return False
     locked.done_at, locked.done_by = timezone.now(), actor
     locked.save(update_fields=["done_at", "done_by"])
+    _settle_overdue_alert(locked, actor)
     TimelineEntry.objects.create(
         incident_id=locked.incident_id,
         at=locked.done_at,
@@ -202,6 +208,17 @@ def complete_task(task: IncidentTask, *, actor: Member) -> bool:
     )
     record("incident.task_done", actor=actor, target=locked, details={"task": str(locked.pk)})
     return True
+
+
+_UNRESOLVED = (AlertState.OPEN, AlertState.ACKNOWLEDGED)
+
+
+def _settle_overdue_alert(task: IncidentTask, actor: Member | None) -> None:
+    """A task done (or its incident closed) ends its overdue alert; those already told
+    hear that it is settled."""
+    alert = task.overdue_alert
+    if alert is not None and alert.state in _UNRESOLVED:
+        resolve_alert(alert, actor=actor, resolution=Resolution.OTHER, via="incident")
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from safehold.crypto.fields import EncryptedTextField
+from safehold.crypto.fields import EncryptedJSONField, EncryptedTextField
 from safehold.lib.ids import new_id
 
 
@@ -161,9 +161,20 @@ class IncidentTask(models.Model):
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Opened by the worker when the deadline passed: the owner is told, then the lead.
+    overdue_alert = models.OneToOneField(
+        "alerts.Alert", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["incident", "position"]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                name="task_awaiting_overdue",
+                condition=models.Q(done_at__isnull=True, overdue_alert__isnull=True),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"incident task {self.pk}"
@@ -176,6 +187,9 @@ class EntryKind(models.TextChoices):
     TASK_DONE = "task_done", _("Task done")
     NOTE = "note", _("Note")
     CALL = "call", _("Call logged")
+    TASK_OVERDUE = "task_overdue", _("Task overdue")
+    DISPATCH = "dispatch", _("Dispatch")
+    ADDRESS_REVEALED = "address_revealed", _("Address revealed")
     CLOSED = "closed", _("Closed")
 
 
@@ -188,7 +202,7 @@ class TimelineEntry(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    kind = models.CharField(max_length=12, choices=EntryKind.choices)
+    kind = models.CharField(max_length=20, choices=EntryKind.choices)
     # Free text (a note, a call's summary) is encrypted; `facts` holds ids and codes only.
     text = EncryptedTextField(null=True, blank=True, default=None)
     facts = models.JSONField(default=dict)
@@ -198,3 +212,89 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"timeline entry {self.pk}"
+
+
+class ResponderKind(models.TextChoices):
+    LAWYER = "lawyer", _("Lawyer")
+    DRIVER = "driver", _("Driver")
+    DOCTOR = "doctor", _("Doctor")
+
+
+class Availability(models.TextChoices):
+    AVAILABLE = "available", _("Available")
+    BUSY = "busy", _("Busy")
+    AWAY = "away", _("Away")
+
+
+class ResponderProfile(models.Model):
+    """Where a responder works, what they do and whether they can go now.
+
+    Cities and regions say where a member lives and works: encrypted, and matched in
+    Python, which is cheap for the dozens of responders an organisation has.
+    """
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    member = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="responder_profile"
+    )
+    kinds = models.JSONField(_("responds as"), default=list)
+    cities = EncryptedJSONField(_("cities"), default=list, blank=True)
+    regions = EncryptedJSONField(_("regions"), default=list, blank=True)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    availability = models.CharField(
+        _("availability"),
+        max_length=10,
+        choices=Availability.choices,
+        default=Availability.AVAILABLE,
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"responder profile {self.pk}"
+
+
+class DispatchState(models.TextChoices):
+    OFFERED = "offered", _("Asked, waiting for an answer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    TIMED_OUT = "timed_out", _("No answer in time")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Dispatch(models.Model):
+    """One responder asked to go for one incident; silence past `expires_at` moves the
+    request to the next responder."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="dispatches")
+    responder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="dispatches"
+    )
+    kind = models.CharField(max_length=10, choices=ResponderKind.choices)
+    state = models.CharField(
+        max_length=10, choices=DispatchState.choices, default=DispatchState.OFFERED
+    )
+    offered_at = models.DateTimeField(default=timezone.now)
+    offered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    # The notification that carries the request, with its accept link.
+    alert = models.OneToOneField(
+        "alerts.Alert", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["incident", "offered_at"]
+        indexes = [
+            models.Index(
+                fields=["expires_at"],
+                name="dispatch_awaiting_answer",
+                condition=models.Q(state="offered"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"dispatch {self.pk}"
