@@ -235,3 +235,8 @@ ADMINS: list[tuple[str, str]] = []
 
 # Demo data is only for `make run` / `safehold demo`.
 SAFEHOLD_DEMO_PASSWORD_FILE = DATA_DIR / "demo-logins.txt"
+
+# Evidence uploads stay in memory until encrypted: a temporary file would put a photo of
+# a raided flat on disk in the clear. Larger uploads are refused.
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 21 * 1024 * 1024

@@ -39,6 +39,7 @@ urlpatterns = [
     path("hooks/sms/android", hooks.android_sms, name="hook_android_sms"),
     path("hooks/telegram", hooks.telegram, name="hook_telegram"),
     path("", include("safehold.front.urls_engine")),
+    path("", include("safehold.front.urls_incidents")),
     # Persons
     path("persons/", persons.person_list, name="person_list"),
     path("persons/new/", persons.person_create, name="person_create"),

@@ -279,10 +279,7 @@ def _status_text(member: Member, language: str) -> str:
     with translation.override(language):
         if not open_alerts_:
             return str(_("No open alerts."))
-        lines = [
-            f"{alert.code} {kind_words(alert.kind)}: {alert.about}"
-            for alert in open_alerts_
-        ]
+        lines = [f"{alert.code} {kind_words(alert.kind)}: {alert.about}" for alert in open_alerts_]
         return "\n".join([str(_("Open alerts:")), *lines])
 
 

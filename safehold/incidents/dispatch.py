@@ -14,7 +14,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -318,9 +318,40 @@ def _ask_next(previous: Dispatch, now: datetime.datetime) -> Dispatch | None:
     )
 
 
+def take_acknowledged(now: datetime.datetime) -> int:
+    """A responder who acknowledged the request's alert some other way ("ACK code" by
+    SMS, the API) has accepted it."""
+    taken = 0
+    acknowledged = Dispatch.objects.filter(
+        state=DispatchState.OFFERED,
+        alert__state=AlertState.ACKNOWLEDGED,
+        alert__acknowledged_by=models.F("responder"),
+    )
+    for dispatch_id in list(acknowledged.values_list("pk", flat=True)[:100]):
+        with transaction.atomic():
+            locked = (
+                Dispatch.objects.select_for_update(of=("self",))
+                .select_related("incident", "alert")
+                .filter(pk=dispatch_id, state=DispatchState.OFFERED)
+                .first()
+            )
+            if locked is None or locked.alert is None:
+                continue
+            locked.state = DispatchState.ACCEPTED
+            locked.answered_at = locked.alert.acknowledged_at or now
+            locked.save(update_fields=["state", "answered_at"])
+            _timeline(locked.incident, locked.responder, {"dispatch": str(locked.pk),
+                                                          "event": "accepted"})  # fmt: skip
+            record("incident.dispatch_accepted", actor=locked.responder, target=locked.incident,
+                   details={"dispatch": str(locked.pk), "via": "ack"})  # fmt: skip
+            taken += 1
+    return taken
+
+
 def move_on_unanswered(now: datetime.datetime) -> int:
-    """Worker pass: every request past its time goes to the next responder."""
-    moved = 0
+    """Worker pass: requests acknowledged elsewhere are accepted; every request past
+    its time goes to the next responder."""
+    moved = take_acknowledged(now)
     expired = Dispatch.objects.filter(state=DispatchState.OFFERED, expires_at__lte=now)
     for dispatch_id in list(expired.values_list("pk", flat=True)[:100]):
         with transaction.atomic():

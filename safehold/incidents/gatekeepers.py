@@ -48,6 +48,19 @@ def can_manage(member: Member | None, incident: Incident, need: Need = Need.EDIT
     return incidents_for(member, need).filter(pk=incident.pk).exists()
 
 
+def incident_of(alert_id: uuid.UUID) -> Incident | None:
+    """Return the incident an alert raised, joined, or was opened for (a task, a request)."""
+    return (
+        Incident.objects.filter(
+            Q(alert_links__alert_id=alert_id)
+            | Q(tasks__overdue_alert_id=alert_id)
+            | Q(dispatches__alert_id=alert_id)
+        )
+        .distinct()
+        .first()
+    )
+
+
 def get_dispatch_for(member: Member | None, dispatch_id: uuid.UUID | str) -> Dispatch:
     """Return a request sent to `member` that is still theirs, else Http404."""
     if member is None or not member.is_active or member.organisation_id is None:

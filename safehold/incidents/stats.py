@@ -28,6 +28,10 @@ class Month:
     median_to_ack: datetime.timedelta | None
     median_to_on_site: datetime.timedelta | None
 
+    @property
+    def outcome_rows(self) -> list[tuple[str, int]]:
+        return [(str(IncidentOutcome(o).label), n) for o, n in self.outcomes.items()]
+
 
 @dataclass(frozen=True)
 class Summary:

@@ -12,6 +12,7 @@ import secrets
 import uuid
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -22,11 +23,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from safehold.alerts.actions import PanicReport, acknowledge_alert, open_panic
 from safehold.alerts.links import notification_id_from
 from safehold.alerts.messages import kind_words
-from safehold.alerts.models import Notification
+from safehold.alerts.models import AlertKind, Notification
 from safehold.alerts.worker import wake_workers
 from safehold.cases.models import Person
 from safehold.checkins.models import Channel as CheckinChannel
 from safehold.checkins.service import CheckinResult, check_in, find_secret_by_link
+from safehold.incidents.dispatch import accept_dispatch, decline_dispatch
+from safehold.incidents.models import Dispatch
 from safehold.lib.geo import checked_location
 
 MAX_PIN_LENGTH = 32
@@ -187,6 +190,8 @@ def alert_ack_link(request: HttpRequest, token: str) -> HttpResponse:
     """
     notification = _notification_for(token)
     alert = notification.alert
+    if alert.kind == AlertKind.DISPATCH:
+        return _dispatch_answer(request, notification)
     acknowledged_now = False
     if request.method == "POST":
         acknowledged_now = acknowledge_alert(alert, actor=notification.member, via="link")
@@ -201,6 +206,31 @@ def alert_ack_link(request: HttpRequest, token: str) -> HttpResponse:
             "kind_words": kind_words(alert.kind),
             "acknowledged_now": acknowledged_now,
         },
+    )
+
+
+def _dispatch_answer(request: HttpRequest, notification: Notification) -> HttpResponse:
+    """A request to go, answered from the message: accept or decline. The address is
+    never on this page: it waits behind the responder's login."""
+    dispatch = Dispatch.objects.filter(alert=notification.alert).first()
+    if dispatch is None or dispatch.responder_id != notification.member_id:
+        raise Http404
+    error = ""
+    if request.method == "POST":
+        answer = request.POST.get("answer")
+        try:
+            if answer == "accept":
+                accept_dispatch(dispatch, actor=notification.member)
+            elif answer == "decline":
+                decline_dispatch(dispatch, actor=notification.member)
+                transaction.on_commit(wake_workers)
+        except ValidationError as refused:
+            error = " ".join(refused.messages)
+        dispatch.refresh_from_db()
+    return render(
+        request,
+        "front/public/dispatch_answer.html",
+        {"dispatch": dispatch, "incident": dispatch.incident, "error": error},
     )
 
 
