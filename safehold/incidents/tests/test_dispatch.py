@@ -257,3 +257,21 @@ def test_on_site_is_recorded_once_and_closing_withdraws_open_requests(
         reveal_place_for_dispatch(dispatch, actor=lawyer)  # closed: the reveal ends
     with pytest.raises(ValidationError):
         dispatch_responder(incident, actor=world.coordinator)
+
+
+def test_acknowledging_the_request_by_any_channel_accepts_it(
+    world: World, incident: Incident, worker: Worker
+) -> None:
+    from safehold.alerts.actions import acknowledge_alert
+
+    lawyer = _responder(world, "Vera", cities=("Nizhny Novgorod",))
+    other = _responder(world, "Boris", regions=("Volga",))
+    dispatch = dispatch_responder(incident, actor=world.coordinator, now=T0)
+    assert dispatch is not None and dispatch.alert is not None
+    acknowledge_alert(dispatch.alert, actor=lawyer, via="sms")
+
+    worker.tick(T0 + MIN)
+
+    dispatch.refresh_from_db()
+    assert dispatch.state == DispatchState.ACCEPTED
+    assert not Dispatch.objects.filter(responder=other).exists()
