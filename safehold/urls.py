@@ -40,6 +40,7 @@ urlpatterns = [
     path("hooks/telegram", hooks.telegram, name="hook_telegram"),
     path("", include("safehold.front.urls_engine")),
     path("", include("safehold.front.urls_incidents")),
+    path("", include("safehold.front.urls_responders")),
     # Persons
     path("persons/", persons.person_list, name="person_list"),
     path("persons/new/", persons.person_create, name="person_create"),
