@@ -190,6 +190,20 @@ def record_ids(world: World) -> dict[str, str]:
 
     set_schedule(world.person, actor=None, kind="interval", interval_minutes=60, now=timezone.now())
     set_pins(world.person, actor=None, pin="2468", duress_pin="1357")
+    from safehold.incidents.actions import open_incident
+    from safehold.incidents.dispatch import dispatch_responder
+    from safehold.incidents.models import ResponderProfile
+    from safehold.records.evidence import add_file
+
+    incident = open_incident(kind="person_missing", actor=world.coordinator, person=world.person)
+    lawyer = make_member(world.organisation, Role.RESPONDER)
+    ResponderProfile.objects.create(member=lawyer, kinds=["lawyer"])
+    dispatch = dispatch_responder(incident, actor=world.coordinator, responder=lawyer)
+    assert dispatch is not None
+    item = add_file(incident, actor=world.coordinator, name="door.jpg", data=b"\xff\xd8photo")
+    # A member of a third organisation: coordinators manage their own organisation's
+    # responders, so no persona may reach this one.
+    elsewhere = make_member(make_organisation(), Role.RESPONDER)
     return {
         "token": issue_link(world.person, actor=None),
         "person_id": str(world.person.pk),
@@ -200,4 +214,11 @@ def record_ids(world: World) -> dict[str, str]:
         "channel_id": str(channel.pk),
         "compartment_id": str(world.compartment.pk),
         "shift_id": str(shift.pk),
+        "incident_id": str(incident.pk),
+        "task_id": str(incident.tasks.get(position=1).pk),
+        "dispatch_id": str(dispatch.pk),
+        "item_id": str(item.pk),
+        "member_id": str(elsewhere.pk),
+        # Not a secret: the kind of playbook in /playbooks/<kind>/.
+        "kind": "person_missing",
     }

@@ -65,7 +65,7 @@ def test_a_coordinator_opens_an_incident_and_sees_its_tasks(world: World) -> Non
     )
 
     incident = Incident.objects.get()
-    assert response.status_code == 302
+    assert response["Location"] == _url("incident_detail", incident_id=incident.pk)
     page = client.get(response["Location"]).content.decode()
     assert "Falcon" in page and "Send a lawyer to the last known address" in page
     assert "Incident opened" in page  # the timeline
