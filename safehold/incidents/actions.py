@@ -89,13 +89,32 @@ def open_incident(
     return incident
 
 
+# Alerts that may start a response; incident work, a cry from an unknown sender and an
+# unusual check-in do not.
+OPENS_INCIDENTS = frozenset(
+    {AlertKind.PANIC, AlertKind.DURESS, AlertKind.MISSED_CHECKIN, AlertKind.PIN_ATTACK,
+     AlertKind.MANUAL}
+)  # fmt: skip
+
+
 def kind_for_alert(alert: Alert) -> str:
     """Return the kind of incident an alert opens, or raise ValidationError if none."""
     if alert.kind == AlertKind.MISSED_CHECKIN and alert.resolution == Resolution.FALSE_ALARM:
         raise ValidationError(_("This alert was resolved as a false alarm."))
     if alert.kind == AlertKind.UNUSUAL:
         raise ValidationError(_("An unusual check-in alone does not open an incident."))
+    if alert.kind not in OPENS_INCIDENTS:
+        raise ValidationError(_("This kind of alert does not open an incident."))
     return IncidentKind.PERSON_MISSING
+
+
+def may_open_from(alert: Alert) -> bool:
+    """Return whether `alert` may open an incident (see kind_for_alert)."""
+    try:
+        kind_for_alert(alert)
+    except ValidationError:
+        return False
+    return True
 
 
 @transaction.atomic

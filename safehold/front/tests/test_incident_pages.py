@@ -241,3 +241,19 @@ def test_a_viewer_sees_but_cannot_change(world: World, incident: Incident) -> No
     page = client.get(_url("incident_detail", incident_id=incident.pk)).content.decode()
     assert "Falcon" in page and "Close the incident" not in page
     assert client.post(_url("incident_note", incident_id=incident.pk), {}).status_code == 404
+
+
+def test_proposals_for_another_kind_send_that_kind(world: World, incident: Incident) -> None:
+    doctor = make_member(world.organisation, Role.RESPONDER, display_name="Dr Dmitri")
+    ResponderProfile.objects.create(member=doctor, kinds=[ResponderKind.DOCTOR])
+    client = login(world.coordinator)
+    page = client.get(_url("incident_detail", incident_id=incident.pk) + "?kind=doctor")
+    assert 'name="dispatch-kind" value="doctor"' in page.content.decode()
+
+    client.post(
+        _url("incident_dispatch", incident_id=incident.pk),
+        {"dispatch-kind": "doctor", "dispatch-responder": str(doctor.pk),
+         "dispatch-timeout_minutes": "15"},
+    )  # fmt: skip
+
+    assert Dispatch.objects.get().responder == doctor

@@ -43,6 +43,7 @@ from safehold.front.forms.alerts import AlertFilterForm, ResolveForm
 from safehold.front.helpers import current_member, page_of, show_action_errors
 from safehold.front.views.escalation import visible_compartments
 from safehold.inbound.models import GatewayKind
+from safehold.incidents.actions import may_open_from
 from safehold.incidents.gatekeepers import can_manage, incident_of
 from safehold.shelters.gatekeepers import can as can_see_house
 from safehold.shelters.models import SafeHouse
@@ -218,20 +219,13 @@ def _detail(
     return render(request, "front/alerts/detail.html", context)
 
 
-# Alerts that may start a response; incident work and unusual check-ins do not.
-_OPENS_INCIDENTS = frozenset(
-    {AlertKind.PANIC, AlertKind.DURESS, AlertKind.MISSED_CHECKIN, AlertKind.PIN_ATTACK,
-     AlertKind.MANUAL}
-)  # fmt: skip
-
-
 def _incident_context(member: Member, alert: Alert, *, may_edit: bool) -> dict[str, Any]:
     incident = incident_of(alert.pk)
     if incident is not None and not can_manage(member, incident, Need.VIEW):
         incident = None
     return {
         "incident": incident,
-        "may_open_incident": incident is None and may_edit and alert.kind in _OPENS_INCIDENTS,
+        "may_open_incident": incident is None and may_edit and may_open_from(alert),
     }
 
 

@@ -19,7 +19,7 @@ from safehold.accounts.models import Member
 from safehold.alerts.worker import wake_workers
 from safehold.front.forms.incidents import DispatchForm, EvidenceFileForm, ExportForm
 from safehold.front.helpers import current_member
-from safehold.front.views.incidents import _detail, _editable
+from safehold.front.views.incidents import editable_incident, incident_page
 from safehold.incidents.dispatch import (
     accept_dispatch,
     decline_dispatch,
@@ -39,7 +39,7 @@ GET_POST = ["GET", "HEAD", "POST"]
 @require_POST
 def incident_dispatch(request: HttpRequest, incident_id: Any) -> HttpResponse:
     """Ask the chosen (or the closest available) responder to go."""
-    incident = _editable(request, incident_id)
+    incident = editable_incident(request, incident_id)
     member = current_member(request)
     form = DispatchForm(request.POST, prefix="dispatch")
     if form.is_valid():
@@ -70,13 +70,13 @@ def incident_dispatch(request: HttpRequest, incident_id: Any) -> HttpResponse:
                     _("%(who)s was asked to go.") % {"who": dispatch.responder.label},
                 )
             return redirect("incident_detail", incident_id=incident.pk)
-    return _detail(request, incident, dispatch_form=form)
+    return incident_page(request, incident, dispatch_form=form)
 
 
 @require_POST
 def incident_on_site(request: HttpRequest, incident_id: Any, dispatch_id: Any) -> HttpResponse:
     """A coordinator records what the responder told them by phone: they are there."""
-    incident = _editable(request, incident_id)
+    incident = editable_incident(request, incident_id)
     try:
         dispatch = Dispatch.objects.get(pk=dispatch_id, incident=incident)
         mark_on_site(dispatch, actor=current_member(request), lead_may=True)
@@ -132,7 +132,7 @@ def dispatch_page(request: HttpRequest, dispatch_id: Any) -> HttpResponse:
 
 @require_POST
 def incident_evidence_add(request: HttpRequest, incident_id: Any) -> HttpResponse:
-    incident = _editable(request, incident_id)
+    incident = editable_incident(request, incident_id)
     form = EvidenceFileForm(request.POST, request.FILES, prefix="evidence")
     if form.is_valid():
         upload = form.cleaned_data["file"]
@@ -150,7 +150,7 @@ def incident_evidence_add(request: HttpRequest, incident_id: Any) -> HttpRespons
         else:
             messages.success(request, _("The evidence was added and its hash recorded."))
             return redirect("incident_detail", incident_id=incident.pk)
-    return _detail(request, incident, evidence_form=form)
+    return incident_page(request, incident, evidence_form=form)
 
 
 def _item(request: HttpRequest, incident_id: Any, item_id: Any) -> EvidenceItem:

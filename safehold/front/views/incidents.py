@@ -9,9 +9,11 @@ dispatch page only (see incident_work).
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,7 +25,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from safehold.access.models import Need
 from safehold.alerts.gatekeepers import get_alert_for
-from safehold.alerts.models import AlertState
 from safehold.alerts.worker import wake_workers
 from safehold.cases.gatekeepers import can as can_person
 from safehold.cases.gatekeepers import persons_for
@@ -148,31 +149,23 @@ class TimelineRow:
     local: Any
 
 
-def _timeline_rows(incident: Incident, language: str) -> list[TimelineRow]:
-    zone = zoneinfo.ZoneInfo(local_zone(incident))
-    return [
-        TimelineRow(event, event.at.astimezone(zone))
-        for event in incident_timeline(incident, language=language)
-    ]
+def _proposal_kind(asked: str | None) -> str:
+    return asked if asked in ResponderKind.values else ResponderKind.LAWYER
 
 
-def _detail(request: HttpRequest, incident: Incident, **forms: Any) -> HttpResponse:
+def incident_page(request: HttpRequest, incident: Incident, **forms: Any) -> HttpResponse:
+    """Render the incident page; `forms` replaces a blank form by one with errors."""
     member = current_member(request)
-    may_edit = can_manage(member, incident, Need.EDIT)
     is_open = incident.state != IncidentState.CLOSED
+    may_edit = is_open and can_manage(member, incident, Need.EDIT)
     language = translation.get_language() or "en"
-    tasks = list(incident.tasks.select_related("owner", "overdue_alert").order_by("position"))
     now = timezone.now()
-    dispatches = list(
-        Dispatch.objects.filter(incident=incident)
-        .select_related("responder")
-        .order_by("-offered_at")
-    )
-    place = last_known_place(incident)
+    zone = local_zone(incident)
+    proposal_kind = _proposal_kind(forms.get("proposal_kind"))
     context = {
         "incident": incident,
         "section": "incidents",
-        "may_edit": may_edit and is_open,
+        "may_edit": may_edit,
         "is_open": is_open,
         "tasks": [
             (
@@ -180,19 +173,23 @@ def _detail(request: HttpRequest, incident: Incident, **forms: Any) -> HttpRespo
                 task.title_ru if language == "ru" else task.title_en,
                 task.done_at is None and task.due_at is not None and task.due_at <= now,
             )
-            for task in tasks
+            for task in incident.tasks.select_related("owner").order_by("position")
         ],
-        "dispatches": dispatches,
-        "proposals": propose_responders(incident, forms.get("dispatch_kind") or "lawyer")
-        if may_edit and is_open
-        else [],
-        "place": place,
+        "dispatches": Dispatch.objects.filter(incident=incident)
+        .select_related("responder")
+        .order_by("-offered_at"),
+        "proposals": propose_responders(incident, proposal_kind) if may_edit else [],
+        "proposal_kind": proposal_kind,
+        "place": last_known_place(incident),
         "alerts": [
             link.alert for link in incident.alert_links.select_related("alert").order_by("pk")
         ],
-        "evidence": list(EvidenceItem.objects.filter(incident=incident).order_by("added_at")),
-        "timeline": _timeline_rows(incident, language),
-        "zone": local_zone(incident),
+        "evidence": EvidenceItem.objects.filter(incident=incident).order_by("added_at"),
+        "timeline": [
+            TimelineRow(event, event.at.astimezone(zoneinfo.ZoneInfo(zone)))
+            for event in incident_timeline(incident, language=language, now=now)
+        ],
+        "zone": zone,
         "note_form": forms.get("note_form") or NoteForm(prefix="note"),
         "move_form": forms.get("move_form") or MoveForm(prefix="move"),
         "close_form": forms.get("close_form") or CloseForm(prefix="close"),
@@ -201,8 +198,6 @@ def _detail(request: HttpRequest, incident: Incident, **forms: Any) -> HttpRespo
         "export_form": ExportForm(
             prefix="export", initial={"language": language, "respondent_state": "RU"}
         ),
-        "responder_kinds": ResponderKind.choices,
-        "alert_open": AlertState.OPEN,
     }
     return render(request, "front/incidents/detail.html", context)
 
@@ -210,72 +205,79 @@ def _detail(request: HttpRequest, incident: Incident, **forms: Any) -> HttpRespo
 @require_safe
 def incident_detail(request: HttpRequest, incident_id: Any) -> HttpResponse:
     incident = get_incident_for(current_member(request), incident_id, Need.VIEW)
-    return _detail(request, incident, dispatch_kind=request.GET.get("kind"))
+    return incident_page(request, incident, proposal_kind=request.GET.get("kind"))
 
 
-def _editable(request: HttpRequest, incident_id: Any) -> Incident:
+def editable_incident(request: HttpRequest, incident_id: Any) -> Incident:
+    """Return the incident if the signed-in member may change it, else Http404."""
     return get_incident_for(current_member(request), incident_id, Need.EDIT)
 
 
-@require_POST
-def incident_note(request: HttpRequest, incident_id: Any) -> HttpResponse:
-    incident = _editable(request, incident_id)
-    form = NoteForm(request.POST, prefix="note")
+def _submit(
+    request: HttpRequest,
+    incident: Incident,
+    form: forms.Form,
+    act: Callable[[dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    """Run one action with a valid form and go back to the incident; else show the page
+    with the form's errors in place."""
     if form.is_valid():
         try:
-            add_note(
-                incident,
-                form.cleaned_data["text"],
-                actor=current_member(request),
-                is_call=form.cleaned_data["is_call"],
-            )
-        except ValidationError as error:
-            show_action_errors(form, error)
-        else:
-            messages.success(request, _("Added to the timeline."))
-            return redirect("incident_detail", incident_id=incident.pk)
-    return _detail(request, incident, note_form=form)
-
-
-@require_POST
-def incident_move(request: HttpRequest, incident_id: Any) -> HttpResponse:
-    incident = _editable(request, incident_id)
-    form = MoveForm(request.POST, prefix="move")
-    if form.is_valid():
-        try:
-            move_incident(incident, form.cleaned_data["state"], actor=current_member(request))
-        except ValidationError as error:
-            show_action_errors(form, error)
-        else:
-            messages.success(request, _("The incident's state was changed."))
-            return redirect("incident_detail", incident_id=incident.pk)
-    return _detail(request, incident, move_form=form)
-
-
-@require_POST
-def incident_close(request: HttpRequest, incident_id: Any) -> HttpResponse:
-    incident = _editable(request, incident_id)
-    form = CloseForm(request.POST, prefix="close")
-    if form.is_valid():
-        try:
-            close_incident(
-                incident,
-                actor=current_member(request),
-                outcome=form.cleaned_data["outcome"],
-                debrief=form.cleaned_data["debrief"],
-            )
+            act(form.cleaned_data)
         except ValidationError as error:
             show_action_errors(form, error)
         else:
             transaction.on_commit(wake_workers)
-            messages.success(request, _("The incident is closed."))
+            messages.success(request, done)
             return redirect("incident_detail", incident_id=incident.pk)
-    return _detail(request, incident, close_form=form)
+    return incident_page(request, incident, **{f"{form.prefix}_form": form})
+
+
+@require_POST
+def incident_note(request: HttpRequest, incident_id: Any) -> HttpResponse:
+    incident = editable_incident(request, incident_id)
+    member = current_member(request)
+    return _submit(
+        request,
+        incident,
+        NoteForm(request.POST, prefix="note"),
+        lambda data: add_note(incident, data["text"], actor=member, is_call=data["is_call"]),
+        _("Added to the timeline."),
+    )
+
+
+@require_POST
+def incident_move(request: HttpRequest, incident_id: Any) -> HttpResponse:
+    incident = editable_incident(request, incident_id)
+    member = current_member(request)
+    return _submit(
+        request,
+        incident,
+        MoveForm(request.POST, prefix="move"),
+        lambda data: move_incident(incident, data["state"], actor=member),
+        _("The incident's state was changed."),
+    )
+
+
+@require_POST
+def incident_close(request: HttpRequest, incident_id: Any) -> HttpResponse:
+    incident = editable_incident(request, incident_id)
+    member = current_member(request)
+    return _submit(
+        request,
+        incident,
+        CloseForm(request.POST, prefix="close"),
+        lambda data: close_incident(
+            incident, actor=member, outcome=data["outcome"], debrief=data["debrief"]
+        ),
+        _("The incident is closed."),
+    )
 
 
 @require_POST
 def incident_task_done(request: HttpRequest, incident_id: Any, task_id: Any) -> HttpResponse:
-    incident = _editable(request, incident_id)
+    incident = editable_incident(request, incident_id)
     if incident.state == IncidentState.CLOSED:
         raise Http404
     try:
