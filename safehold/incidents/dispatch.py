@@ -11,10 +11,12 @@ only, and every such look is audited and shown in the house's "who knows" panel.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -230,7 +232,7 @@ def dispatch_responder(
 
 
 def _alert_lead_nobody_answered(incident: Incident, kind: str, now: datetime.datetime) -> None:
-    lead_id = incident.lead_id or incident.opened_by_id
+    lead_id = incident.responsible_id
     _timeline(incident, None, {"event": "nobody_left", "kind": kind})
     record("incident.dispatch_exhausted", actor=None, target=incident, details={"kind": kind})
     if lead_id is None:
@@ -270,14 +272,18 @@ def accept_dispatch(
     locked = _locked_offer(dispatch, actor)
     if locked.expires_at <= now:
         raise ValidationError(_("This request expired and went to the next responder."))
-    locked.state, locked.answered_at = DispatchState.ACCEPTED, now
-    locked.save(update_fields=["state", "answered_at"])
     if locked.alert is not None:
         acknowledge_alert(locked.alert, actor=actor, via="dispatch")
-    _timeline(locked.incident, actor, {"dispatch": str(locked.pk), "event": "accepted"})
-    record("incident.dispatch_accepted", actor=actor, target=locked.incident,
-           details={"dispatch": str(locked.pk)})  # fmt: skip
+    _accept(locked, now, via="dispatch")
     dispatch.refresh_from_db()
+
+
+def _accept(locked: Dispatch, at: datetime.datetime, *, via: str) -> None:
+    locked.state, locked.answered_at = DispatchState.ACCEPTED, at
+    locked.save(update_fields=["state", "answered_at"])
+    _timeline(locked.incident, locked.responder, {"dispatch": str(locked.pk), "event": "accepted"})
+    record("incident.dispatch_accepted", actor=locked.responder, target=locked.incident,
+           details={"dispatch": str(locked.pk), "via": via})  # fmt: skip
 
 
 @transaction.atomic
@@ -318,55 +324,55 @@ def _ask_next(previous: Dispatch, now: datetime.datetime) -> Dispatch | None:
     )
 
 
-def take_acknowledged(now: datetime.datetime) -> int:
-    """A responder who acknowledged the request's alert some other way ("ACK code" by
-    SMS, the API) has accepted it."""
-    taken = 0
-    acknowledged = Dispatch.objects.filter(
-        state=DispatchState.OFFERED,
-        alert__state=AlertState.ACKNOWLEDGED,
-        alert__acknowledged_by=models.F("responder"),
-    )
-    for dispatch_id in list(acknowledged.values_list("pk", flat=True)[:100]):
+def _each_waiting(
+    waiting: QuerySet[Dispatch], handle: Callable[[Dispatch], None], *, limit: int = 100
+) -> int:
+    """Lock each request of `waiting` still offered, one transaction each, and handle
+    it; skip those answered meanwhile. Return how many were handled."""
+    handled = 0
+    for dispatch_id in list(waiting.values_list("pk", flat=True)[:limit]):
         with transaction.atomic():
             locked = (
                 Dispatch.objects.select_for_update(of=("self",))
-                .select_related("incident", "alert")
+                .select_related("incident", "alert", "responder")
                 .filter(pk=dispatch_id, state=DispatchState.OFFERED)
                 .first()
             )
-            if locked is None or locked.alert is None:
+            if locked is None:
                 continue
-            locked.state = DispatchState.ACCEPTED
-            locked.answered_at = locked.alert.acknowledged_at or now
-            locked.save(update_fields=["state", "answered_at"])
-            _timeline(locked.incident, locked.responder, {"dispatch": str(locked.pk),
-                                                          "event": "accepted"})  # fmt: skip
-            record("incident.dispatch_accepted", actor=locked.responder, target=locked.incident,
-                   details={"dispatch": str(locked.pk), "via": "ack"})  # fmt: skip
-            taken += 1
-    return taken
+            handle(locked)
+            handled += 1
+    return handled
+
+
+def take_acknowledged(now: datetime.datetime) -> int:
+    """A responder who acknowledged the request's alert some other way ("ACK code" by
+    SMS, the API) has accepted it."""
+
+    def take(locked: Dispatch) -> None:
+        assert locked.alert is not None  # matched by its acknowledgement
+        _accept(locked, locked.alert.acknowledged_at or now, via="ack")
+
+    return _each_waiting(
+        Dispatch.objects.filter(
+            state=DispatchState.OFFERED,
+            alert__state=AlertState.ACKNOWLEDGED,
+            alert__acknowledged_by=models.F("responder"),
+        ),
+        take,
+    )
 
 
 def move_on_unanswered(now: datetime.datetime) -> int:
     """Worker pass: requests acknowledged elsewhere are accepted; every request past
     its time goes to the next responder."""
-    moved = take_acknowledged(now)
+
+    def move_on(locked: Dispatch) -> None:
+        _end_offer(locked, DispatchState.TIMED_OUT, None, now)
+        _ask_next(locked, now)
+
     expired = Dispatch.objects.filter(state=DispatchState.OFFERED, expires_at__lte=now)
-    for dispatch_id in list(expired.values_list("pk", flat=True)[:100]):
-        with transaction.atomic():
-            locked = (
-                Dispatch.objects.select_for_update(of=("self",))
-                .select_related("incident", "alert")
-                .filter(pk=dispatch_id, state=DispatchState.OFFERED)
-                .first()
-            )
-            if locked is None:
-                continue  # answered meanwhile
-            _end_offer(locked, DispatchState.TIMED_OUT, None, now)
-            _ask_next(locked, now)
-            moved += 1
-    return moved
+    return take_acknowledged(now) + _each_waiting(expired, move_on)
 
 
 @transaction.atomic

@@ -8,6 +8,8 @@ are encrypted like any other secret.
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -86,6 +88,11 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return f"incident {self.pk}"
+
+    @property
+    def responsible_id(self) -> uuid.UUID | None:
+        """The lead, else whoever opened it: who is alerted when nobody else is."""
+        return self.lead_id or self.opened_by_id
 
 
 class IncidentAlert(models.Model):

@@ -47,14 +47,14 @@ def owner_of(task: IncidentTask) -> uuid.UUID | None:
         )
         if lawyer is not None:
             return lawyer
-    return task.incident.lead_id or task.incident.opened_by_id
+    return task.incident.responsible_id
 
 
 def route_for(task: IncidentTask) -> Route:
     """The owner first, then the lead, the lead again until someone acknowledges."""
     incident = task.incident
     owner = owner_of(task)
-    lead = incident.lead_id or incident.opened_by_id
+    lead = incident.responsible_id
     steps: list[tuple[uuid.UUID, datetime.timedelta]] = []
     if owner is not None and owner != lead:
         steps.append((owner, OWNER_WAIT))

@@ -132,20 +132,19 @@ def _lawyer(incident: Incident) -> tuple[str, str]:
     return str(dispatch.responder.label), str(dispatch.responder.email)
 
 
-def _default_risk(incident: Incident, language: str) -> str:
-    with translation.override(language):
-        if incident.kind == IncidentKind.DETAINED:
-            return _(
-                "The applicant is held incommunicado by the authorities and faces a real "
-                "risk of torture, ill-treatment and removal to a place where their life is in "
-                "danger."
-            )
-        if incident.kind == IncidentKind.PERSON_MISSING:
-            return _(
-                "The applicant disappeared after their whereabouts became known to their "
-                "persecutors; their family and lawyer do not know where they are held, and "
-                "they face a real risk to life and of torture or ill-treatment."
-            )
+def _default_risk(incident: Incident) -> str:
+    if incident.kind == IncidentKind.DETAINED:
+        return _(
+            "The applicant is held incommunicado by the authorities and faces a real "
+            "risk of torture, ill-treatment and removal to a place where their life is in "
+            "danger."
+        )
+    if incident.kind == IncidentKind.PERSON_MISSING:
+        return _(
+            "The applicant disappeared after their whereabouts became known to their "
+            "persecutors; their family and lawyer do not know where they are held, and "
+            "they face a real risk to life and of torture or ill-treatment."
+        )
     return ""
 
 
@@ -178,7 +177,7 @@ def gather_dossier(
             applicant=applicant,
             respondent_state=details.respondent_state.strip().upper()[:2],
             facts=tuple(_line(event, zone) for event in events if event.source in FACT_SOURCES),
-            imminent_risk=details.imminent_risk or _default_risk(incident, language),
+            imminent_risk=details.imminent_risk or _default_risk(incident),
             is_removal=details.is_removal,
             removal_date=details.removal_date,
             removal_time=details.removal_time,
