@@ -116,10 +116,12 @@ class Playbook(models.Model):
     kind = models.CharField(_("for incidents of kind"), max_length=20, choices=IncidentKind.choices)
     name_en = models.CharField(_("name (English)"), max_length=120)
     name_ru = models.CharField(_("name (Russian)"), max_length=120)
-    is_active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["name_en"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "kind"], name="playbook_one_per_kind")
+        ]
 
     def __str__(self) -> str:
         return f"playbook {self.pk}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 
 from safehold.accounts.models import Organisation
 from safehold.incidents.models import IncidentKind, OwnerRole, Playbook, PlaybookStep
@@ -104,18 +105,21 @@ SHIPPED: dict[str, Shipped] = {
 
 @transaction.atomic
 def playbook_for(organisation: Organisation, kind: str) -> Playbook:
-    """Return the organisation's active playbook for `kind`, copying the shipped one first."""
-    existing = (
-        Playbook.objects.filter(organisation=organisation, kind=kind, is_active=True)
-        .prefetch_related("steps")
-        .first()
-    )
-    if existing is not None:
-        return existing
+    """Return the organisation's playbook for `kind` with its steps, copying the shipped
+    one first. Two first uses at once make one copy (the pair is unique)."""
     shipped = SHIPPED[kind]
-    playbook = Playbook.objects.create(
-        organisation=organisation, kind=kind, name_en=shipped.name_en, name_ru=shipped.name_ru
+    playbook, created = Playbook.objects.get_or_create(
+        organisation=organisation,
+        kind=kind,
+        defaults={"name_en": shipped.name_en, "name_ru": shipped.name_ru},
     )
+    if created:
+        _copy_steps(playbook, shipped)
+    prefetch_related_objects([playbook], "steps")
+    return playbook
+
+
+def _copy_steps(playbook: Playbook, shipped: Shipped) -> None:
     PlaybookStep.objects.bulk_create(
         PlaybookStep(
             playbook=playbook,
@@ -127,4 +131,3 @@ def playbook_for(organisation: Organisation, kind: str) -> Playbook:
         )
         for position, step in enumerate(shipped.steps, start=1)
     )
-    return playbook

@@ -156,3 +156,16 @@ def test_notes_and_debriefs_are_encrypted_at_rest(world: World) -> None:
     assert notes and not any("LEAKCHECK" in note for note in notes)
     assert not any("LEAKCHECK" in debrief for debrief in debriefs)
     assert not any("lawyer" in title.lower() for title in titles)
+
+
+def test_an_organisation_has_one_playbook_per_kind(world: World) -> None:
+    from django.db import IntegrityError, transaction
+
+    from safehold.incidents.playbooks import playbook_for
+
+    first = playbook_for(world.organisation, IncidentKind.DETAINED)
+    assert playbook_for(world.organisation, IncidentKind.DETAINED) == first
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Playbook.objects.create(
+            organisation=world.organisation, kind=IncidentKind.DETAINED, name_en="x", name_ru="x"
+        )
