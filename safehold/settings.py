@@ -229,6 +229,9 @@ LOGGING = {
         "django.request": {"level": "WARNING", "filters": ["redact_paths"]},
         "django.security": {"level": "WARNING", "filters": ["redact_paths"]},
         "django.server": {"level": "INFO", "filters": ["redact_paths"]},
+        # At INFO, fontTools lists every glyph it keeps when it subsets a dossier's font:
+        # a fingerprint of the dossier's text.
+        "fontTools": {"level": "WARNING"},
     },
 }
 ADMINS: list[tuple[str, str]] = []

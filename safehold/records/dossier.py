@@ -19,8 +19,6 @@ from django.utils import translation
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
-from safehold.records import dossier_pdf
-
 # --- The data a gatherer hands over -------------------------------------------------
 
 
@@ -291,6 +289,10 @@ def render_pdf(dossier: Dossier, language: str) -> bytes:
 
     Raise FileNotFoundError, naming the file, if the DejaVu fonts are not installed.
     """
+    # fpdf and fontTools take ~0.4 s to import: paid by the process that exports, not
+    # by every web process at start-up.
+    from safehold.records import dossier_pdf
+
     with translation.override(_checked_language(language)):
         return dossier_pdf.draw(_build_sheet(dossier, language))
 

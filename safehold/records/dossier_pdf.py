@@ -6,11 +6,9 @@ embedded Unicode font (DejaVu Sans covers Cyrillic), never an image of text.
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fpdf import FPDF
@@ -18,12 +16,11 @@ from fpdf.enums import MethodReturnValue, XPos, YPos
 from fpdf.fonts import FontFace
 from fpdf.table import Row, Table
 
+from safehold.records.fonts import BOLD_FONT, REGULAR_FONT, check_fonts
+
 if TYPE_CHECKING:
     from safehold.records.dossier import Draft, DraftSection, Entry, Fact, Sheet
 
-FONT_DIRECTORY = Path("/usr/share/fonts/truetype/dejavu")
-REGULAR_FONT = FONT_DIRECTORY / "DejaVuSans.ttf"
-BOLD_FONT = FONT_DIRECTORY / "DejaVuSans-Bold.ttf"
 FAMILY = "DejaVu"
 
 MARGIN = 15.0  # millimetres
@@ -40,9 +37,6 @@ URGENT_COLOUR = (160, 0, 0)
 WARNING_FILL = (253, 236, 234)
 BLACK = (0, 0, 0)
 
-# At INFO, fontTools lists every glyph it keeps when subsetting a font: a fingerprint of
-# the dossier's text that has no place in the logs.
-logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 SUMMARY_WIDTHS = (45.0, 135.0)
 TIMELINE_WIDTHS = (27.0, 38.0, 30.0, 85.0)
@@ -87,11 +81,7 @@ def draw(sheet: Sheet) -> bytes:
 
 
 def _new_document(sheet: Sheet) -> DossierPDF:
-    for path in (REGULAR_FONT, BOLD_FONT):
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"the dossier PDF needs the font {path}; install the fonts-dejavu-core package"
-            )
+    check_fonts()
     pdf = DossierPDF(footer_title=sheet.title, page_pattern=sheet.labels.page)
     pdf.add_font(FAMILY, "", REGULAR_FONT)
     pdf.add_font(FAMILY, "B", BOLD_FONT)

@@ -38,6 +38,7 @@ from safehold.records.dossier import (
     render_pdf,
 )
 from safehold.records.evidence import record_export
+from safehold.records.fonts import check_fonts
 from safehold.records.models import EvidenceItem, EvidenceKind
 from safehold.records.timeline import Event, Source, incident_timeline, local_zone
 
@@ -214,6 +215,10 @@ def export_incident(
     """Return the dossier rendered as `file_format` ("pdf" or "html"); audited."""
     if file_format not in FORMATS:
         raise ValueError(f"unknown dossier format {file_format!r}")
+    if file_format == "pdf":
+        # Before anything is audited as exported: a dossier that cannot be written
+        # must not show up in the custody of the evidence.
+        check_fonts()
     with transaction.atomic():
         dossier = gather_dossier(incident, exporter=exporter, language=language, details=details)
         record(

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from safehold.records import dossier_pdf
+from safehold.records import fonts
 from safehold.records.dossier import (
     CONVENTION_PARTIES,
     Dossier,
@@ -311,7 +311,7 @@ def test_a_note_longer_than_a_page_continues_on_the_next() -> None:
 
 def test_a_missing_font_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     missing = tmp_path / "DejaVuSans.ttf"
-    monkeypatch.setattr(dossier_pdf, "REGULAR_FONT", missing)
+    monkeypatch.setattr(fonts, "REGULAR_FONT", missing)
 
     with pytest.raises(FileNotFoundError, match=re.escape(str(missing))):
         render_pdf(make_dossier(), "en")

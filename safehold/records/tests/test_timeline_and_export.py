@@ -192,3 +192,17 @@ def test_the_command_refuses_whoever_may_not_see_the_incident(
 
 def test_times_are_utc_on_the_lines(incident: Incident) -> None:
     assert all(e.at.utcoffset() == datetime.timedelta(0) for e in incident_timeline(incident))
+
+
+def test_an_export_that_cannot_be_written_is_not_recorded(
+    world: World, incident: Incident, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from safehold.records import fonts
+
+    monkeypatch.setattr(fonts, "REGULAR_FONT", tmp_path / "gone.ttf")
+
+    with pytest.raises(FileNotFoundError):
+        export_incident(incident, exporter=world.coordinator, file_format="pdf", language="en")
+
+    assert not AuditEntry.objects.filter(action="incident.exported").exists()
+    assert [e.action for e in custody_of(incident.evidence.get())] == [CustodyAction.RECEIVED]
