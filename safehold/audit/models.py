@@ -9,10 +9,11 @@ from django.db import models
 from django.utils import timezone
 
 from safehold.crypto.envelope import decrypt
+from safehold.lib.append_only import AppendOnly
 from safehold.lib.ids import new_id
 
 
-class AuditEntry(models.Model):
+class AuditEntry(AppendOnly):
     """One audited event. Never updated or deleted; `entry_hash` covers `prev_hash`.
 
     Details are encrypted (they may quote a reason typed by a member); the entry's
@@ -38,14 +39,6 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"audit #{self.seq} {self.action}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise RuntimeError("audit entries are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("audit entries are append-only")
 
     @property
     def details(self) -> dict[str, Any]:

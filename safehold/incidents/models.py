@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from safehold.crypto.fields import EncryptedJSONField, EncryptedTextField
+from safehold.lib.append_only import AppendOnly
 from safehold.lib.ids import new_id
 
 
@@ -202,7 +203,7 @@ class EntryKind(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-class TimelineEntry(models.Model):
+class TimelineEntry(AppendOnly):
     """One line of the incident's timeline: what, who and when. Never edited."""
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)

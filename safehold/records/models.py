@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from safehold.crypto.fields import EncryptedTextField
+from safehold.lib.append_only import AppendOnly
 from safehold.lib.ids import new_id
 
 
@@ -78,7 +79,7 @@ class EvidenceItem(models.Model):
         return f"evidence item {self.pk}"
 
 
-class CustodyEntry(models.Model):
+class CustodyEntry(AppendOnly):
     """One access to an evidence item and what its content hashed to then. Never edited."""
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)

@@ -206,3 +206,14 @@ def test_an_export_that_cannot_be_written_is_not_recorded(
 
     assert not AuditEntry.objects.filter(action="incident.exported").exists()
     assert [e.action for e in custody_of(incident.evidence.get())] == [CustodyAction.RECEIVED]
+
+
+def test_custody_and_timeline_entries_are_never_changed(incident: Incident) -> None:
+    entry = custody_of(incident.evidence.get())[0]
+    line = incident.timeline.first()
+    assert line is not None
+    for row in (entry, line):
+        with pytest.raises(RuntimeError):
+            row.save()
+        with pytest.raises(RuntimeError):
+            row.delete()
