@@ -130,10 +130,7 @@ def add_file(
     if not data:
         raise ValidationError({"data": _("This file is empty.")})
     if len(data) > MAX_FILE_BYTES:
-        message = _("A file can be at most %(limit)s MB.") % {
-            "limit": MAX_FILE_BYTES // (1024 * 1024)
-        }
-        raise ValidationError({"data": message})
+        raise ValidationError({"data": file_too_large_message()})
     description = description.strip() if isinstance(description, str) else ""
     if len(description) > MAX_DESCRIPTION:
         raise ValidationError({"description": _("Keep the description under 2,000 characters.")})
@@ -146,6 +143,10 @@ def add_file(
         description=description or None,
         content_type=sniff_content_type(data),
     )
+
+
+def file_too_large_message() -> str:
+    return _("A file can be at most %(limit)s MB.") % {"limit": MAX_FILE_BYTES // (1024 * 1024)}
 
 
 @transaction.atomic

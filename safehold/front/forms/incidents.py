@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from safehold.cases.models import Person
 from safehold.incidents.actions import MAX_DEBRIEF, MAX_NOTE
 from safehold.incidents.models import IncidentKind, IncidentOutcome, IncidentState, ResponderKind
+from safehold.records.evidence import MAX_DESCRIPTION
+from safehold.records.evidence import MAX_NOTE as MAX_STATEMENT
 from safehold.shelters.models import SafeHouse
-
-MAX_UPLOAD = 20 * 1024 * 1024
 
 
 class CodenameField(forms.ModelChoiceField):
@@ -79,18 +79,30 @@ class DispatchForm(forms.Form):
     )
 
 
-class EvidenceFileForm(forms.Form):
-    file = forms.FileField(label=_("File"), help_text=_("A photo or a document, up to 20 MB."))
+class EvidenceForm(forms.Form):
+    """A file, or a written statement, as evidence: both are hashed on arrival.
+
+    Sizes are checked by the evidence actions, whose messages land on these fields.
+    """
+
+    file = forms.FileField(
+        label=_("File"), required=False, help_text=_("A photo or a document, up to 20 MB.")
+    )
     description = forms.CharField(
-        label=_("Description"), max_length=2000, required=False,
+        label=_("Description"), max_length=MAX_DESCRIPTION, required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )  # fmt: skip
+    text = forms.CharField(
+        label=_("Or a written statement"), max_length=MAX_STATEMENT, required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What a witness saw, say: kept as evidence, with its own hash."),
+    )  # fmt: skip
 
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD:
-            raise forms.ValidationError(_("A file can be at most 20 MB."))
-        return upload
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if bool(data.get("file")) == bool(data.get("text", "").strip()):
+            raise forms.ValidationError(_("Add either a file or a written statement."))
+        return data
 
 
 class ExportForm(forms.Form):

@@ -257,3 +257,31 @@ def test_proposals_for_another_kind_send_that_kind(world: World, incident: Incid
     )  # fmt: skip
 
     assert Dispatch.objects.get().responder == doctor
+
+
+def test_a_written_statement_is_evidence_too(world: World, incident: Incident) -> None:
+    client = login(world.coordinator)
+    add = _url("incident_evidence_add", incident_id=incident.pk)
+
+    empty = client.post(add, {"evidence-text": "  "})
+    client.post(add, {"evidence-text": "The neighbour saw three men in uniform."})
+
+    assert "either a file or a written statement" in empty.content.decode()
+    item = EvidenceItem.objects.get()
+    assert (item.kind, item.content_type) == ("note", "text/plain; charset=utf-8")
+    download = client.post(
+        _url("incident_evidence_download", incident_id=incident.pk, item_id=item.pk)
+    )
+    assert download.content == b"The neighbour saw three men in uniform."
+
+
+def test_a_file_over_the_limit_is_named_as_such(world: World, incident: Incident) -> None:
+    upload = io.BytesIO(b"\0" * (21 * 1024 * 1024 + 1))
+    upload.name = "huge.bin"
+
+    response = login(world.coordinator).post(
+        _url("incident_evidence_add", incident_id=incident.pk), {"evidence-file": upload}
+    )
+
+    assert "at most 20 MB" in response.content.decode()
+    assert not EvidenceItem.objects.exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from safehold.access.models import Need
 from safehold.accounts.models import Member
 from safehold.alerts.worker import wake_workers
-from safehold.front.forms.incidents import DispatchForm, EvidenceFileForm, ExportForm
+from safehold.front.forms.incidents import DispatchForm, EvidenceForm, ExportForm
 from safehold.front.helpers import current_member
 from safehold.front.views.incidents import editable_incident, incident_page
 from safehold.incidents.dispatch import (
@@ -29,7 +30,14 @@ from safehold.incidents.dispatch import (
 )
 from safehold.incidents.gatekeepers import get_dispatch_for, get_incident_for
 from safehold.incidents.models import Dispatch, DispatchState, IncidentState
-from safehold.records.evidence import EvidenceTampered, add_file, open_item, verify_item
+from safehold.records.evidence import (
+    EvidenceTampered,
+    add_evidence_note,
+    add_file,
+    file_too_large_message,
+    open_item,
+    verify_item,
+)
 from safehold.records.export import RequestDetails, export_incident
 from safehold.records.models import EvidenceItem
 
@@ -133,24 +141,38 @@ def dispatch_page(request: HttpRequest, dispatch_id: Any) -> HttpResponse:
 @require_POST
 def incident_evidence_add(request: HttpRequest, incident_id: Any) -> HttpResponse:
     incident = editable_incident(request, incident_id)
-    form = EvidenceFileForm(request.POST, request.FILES, prefix="evidence")
-    if form.is_valid():
-        upload = form.cleaned_data["file"]
+    form = EvidenceForm(request.POST, request.FILES, prefix="evidence")
+    if _is_over_upload_limit(request):
+        # The upload handler dropped the file; say why rather than "add a file".
+        form.add_error("file", file_too_large_message())
+    elif form.is_valid():
+        data, member = form.cleaned_data, current_member(request)
         try:
-            add_file(
-                incident,
-                actor=current_member(request),
-                name=upload.name or "",
-                data=upload.read(),
-                description=form.cleaned_data["description"],
-            )
+            if data["file"]:
+                add_file(
+                    incident,
+                    actor=member,
+                    name=data["file"].name or "",
+                    data=data["file"].read(),
+                    description=data["description"],
+                )
+            else:
+                add_evidence_note(incident, actor=member, text=data["text"])
         except ValidationError as error:
             for message in error.messages:
-                form.add_error("file", message)
+                form.add_error("file" if data["file"] else "text", message)
         else:
             messages.success(request, _("The evidence was added and its hash recorded."))
             return redirect("incident_detail", incident_id=incident.pk)
     return incident_page(request, incident, evidence_form=form)
+
+
+def _is_over_upload_limit(request: HttpRequest) -> bool:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > settings.FILE_UPLOAD_MAX_MEMORY_SIZE
 
 
 def _item(request: HttpRequest, incident_id: Any, item_id: Any) -> EvidenceItem:

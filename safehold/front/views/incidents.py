@@ -31,7 +31,7 @@ from safehold.cases.gatekeepers import persons_for
 from safehold.front.forms.incidents import (
     CloseForm,
     DispatchForm,
-    EvidenceFileForm,
+    EvidenceForm,
     ExportForm,
     MoveForm,
     NoteForm,
@@ -194,7 +194,7 @@ def incident_page(request: HttpRequest, incident: Incident, **forms: Any) -> Htt
         "move_form": forms.get("move_form") or MoveForm(prefix="move"),
         "close_form": forms.get("close_form") or CloseForm(prefix="close"),
         "dispatch_form": forms.get("dispatch_form") or DispatchForm(prefix="dispatch"),
-        "evidence_form": forms.get("evidence_form") or EvidenceFileForm(prefix="evidence"),
+        "evidence_form": forms.get("evidence_form") or EvidenceForm(prefix="evidence"),
         "export_form": ExportForm(
             prefix="export", initial={"language": language, "respondent_state": "RU"}
         ),
