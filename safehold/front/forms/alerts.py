@@ -17,6 +17,7 @@ from safehold.alerts.policy_actions import MAX_POSITION, MAX_STEPS, StepInput
 from safehold.checkins.models import DEFAULT_TIMEZONE
 from safehold.front.forms.checkins import LocalDateTimeField, minutes_field, timezone_choices
 from safehold.front.forms.fields import MemberField
+from safehold.front.forms.formsets import StepsFormSet
 
 
 class AlertFilterForm(forms.Form):
@@ -122,6 +123,7 @@ class StepForm(forms.Form):
 
 BaseStepFormSet = forms.formset_factory(
     StepForm,
+    formset=StepsFormSet,
     extra=1,
     can_delete=True,
     max_num=MAX_STEPS,
@@ -133,27 +135,10 @@ BaseStepFormSet = forms.formset_factory(
 class StepFormSet(BaseStepFormSet):  # type: ignore[valid-type,misc]
     def __init__(self, *args: Any, members: QuerySet[Member], **kwargs: Any) -> None:
         self.members = members
-        kwargs.setdefault("prefix", "steps")
         super().__init__(*args, **kwargs)
-
-    def add_fields(self, form: forms.Form, index: int | None) -> None:
-        super().add_fields(form, index)
-        if "DELETE" in form.fields:
-            form.fields["DELETE"].label = _("Delete this step")
 
     def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
         return {**super().get_form_kwargs(index), "members": self.members}
-
-    def steps(self) -> list[StepInput]:
-        """Return the cleaned steps, leaving out deleted ones and untouched blank ones."""
-        kept = []
-        for index, form in enumerate(self.forms):
-            if self._should_delete_form(form):
-                continue
-            if index >= self.initial_form_count() and not form.has_changed():
-                continue
-            kept.append(form.step())
-        return kept
 
 
 def initial_steps(rungs: tuple[Rung, ...] | list[Rung]) -> list[dict[str, Any]]:

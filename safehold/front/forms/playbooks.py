@@ -7,8 +7,10 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.models import model_to_dict
 from django.utils.translation import gettext_lazy as _
 
+from safehold.front.forms.formsets import StepsFormSet
 from safehold.incidents.models import OwnerRole, PlaybookStep
 from safehold.incidents.playbook_actions import (
     MAX_DUE_MINUTES,
@@ -66,6 +68,7 @@ class PlaybookStepForm(forms.Form):
 
 BasePlaybookStepFormSet = forms.formset_factory(
     PlaybookStepForm,
+    formset=StepsFormSet,
     extra=EXTRA_STEPS,
     can_delete=True,
     max_num=MAX_STEPS,
@@ -75,15 +78,6 @@ BasePlaybookStepFormSet = forms.formset_factory(
 
 
 class PlaybookStepFormSet(BasePlaybookStepFormSet):  # type: ignore[valid-type,misc]
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("prefix", "steps")
-        super().__init__(*args, **kwargs)
-
-    def add_fields(self, form: forms.Form, index: int | None) -> None:
-        super().add_fields(form, index)
-        if "DELETE" in form.fields:
-            form.fields["DELETE"].label = _("Delete this step")
-
     def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
         kwargs = super().get_form_kwargs(index)
         if index is not None and index >= self.initial_form_count():
@@ -92,18 +86,6 @@ class PlaybookStepFormSet(BasePlaybookStepFormSet):  # type: ignore[valid-type,m
             kwargs["initial"] = {"position": index + 1, "owner_role": OwnerRole.LEAD}
         return kwargs
 
-    def steps(self) -> list[StepInput]:
-        """Return the cleaned steps in the order shown, leaving out deleted ones and
-        untouched empty ones."""
-        kept = []
-        for index, form in enumerate(self.forms):
-            if self._should_delete_form(form):
-                continue
-            if index >= self.initial_form_count() and not form.has_changed():
-                continue
-            kept.append(form.step())
-        return kept
-
     def add_action_error(self, error: ValidationError) -> None:
         """Show an error the action raised above the steps."""
         self.non_form_errors().extend(error.messages)
@@ -111,16 +93,7 @@ class PlaybookStepFormSet(BasePlaybookStepFormSet):  # type: ignore[valid-type,m
 
 def initial_steps(steps: Iterable[PlaybookStep]) -> list[dict[str, Any]]:
     """Return formset initial data for the saved steps."""
-    return [
-        {
-            "position": step.position,
-            "title_en": step.title_en,
-            "title_ru": step.title_ru,
-            "owner_role": step.owner_role,
-            "due_minutes": step.due_minutes,
-        }
-        for step in steps
-    ]
+    return [model_to_dict(step, fields=list(PlaybookStepForm.base_fields)) for step in steps]
 
 
 class PlaybookNameForm(forms.Form):
