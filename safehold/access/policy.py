@@ -91,6 +91,18 @@ def allows(
     return compartment_id in scope.compartment_ids or record_id in scope.granted_ids
 
 
+def edits_organisation(member: Member | None, organisation_id: uuid.UUID | None) -> bool:
+    """Return whether `member` may change what belongs to the whole organisation rather
+    than to a compartment (its playbooks, its responders' profiles)."""
+    return (
+        member is not None
+        and _is_usable(member)
+        and organisation_id is not None
+        and member.organisation_id == organisation_id
+        and ROLE_CEILING.get(member.role, 0) >= Need.EDIT
+    )
+
+
 def editable_compartments(member: Member | None) -> QuerySet:
     """Return the compartments where `member` may create and edit records."""
     from safehold.accounts.models import Compartment

@@ -7,6 +7,7 @@ writes one audit entry holding ids and counts only: step titles may name places.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -14,7 +15,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from safehold.accounts.models import Member, Role
+from safehold.access.policy import edits_organisation
+from safehold.accounts.models import Member
 from safehold.audit.chain import record
 from safehold.incidents.models import OwnerRole, Playbook, PlaybookStep
 
@@ -24,7 +26,6 @@ MAX_TITLE = 300
 MAX_NAME = 120
 # A week: a task due later is not part of the first response.
 MAX_DUE_MINUTES = 7 * 24 * 60
-EDITOR_ROLES = (Role.ADMIN, Role.COORDINATOR)
 
 
 @dataclass(frozen=True)
@@ -39,14 +40,9 @@ class StepInput:
     due_minutes: int | None = None
 
 
-def may_edit_playbooks(actor: Member, organisation_id: object) -> bool:
+def may_edit_playbooks(actor: Member, organisation_id: uuid.UUID | None) -> bool:
     """Return whether `actor` may change the playbooks of the organisation."""
-    return (
-        actor.is_active
-        and actor.role in EDITOR_ROLES
-        and actor.organisation_id is not None
-        and actor.organisation_id == organisation_id
-    )
+    return edits_organisation(actor, organisation_id)
 
 
 def _check_may_edit(actor: Member, playbook: Playbook) -> None:

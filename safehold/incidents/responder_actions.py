@@ -19,7 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from safehold.accounts.models import Member, Role
+from safehold.access.policy import edits_organisation
+from safehold.accounts.models import Member
 from safehold.audit.chain import record
 from safehold.incidents.models import Availability, ResponderKind, ResponderProfile
 
@@ -52,13 +53,12 @@ LANGUAGES: tuple[tuple[str, StrOrPromise], ...] = (
     ("fa", gettext_lazy("Persian")),
 )
 LANGUAGE_CODES = frozenset(code for code, _name in LANGUAGES)
-MANAGER_ROLES = (Role.ADMIN, Role.COORDINATOR)
 _AVAILABILITY_ERROR = gettext_lazy("Choose from the list whether the responder can go now.")
 
 
 def is_responder_manager(actor: Member) -> bool:
     """Return whether `actor` sees and edits the responders of their organisation."""
-    return actor.is_active and actor.organisation_id is not None and actor.role in MANAGER_ROLES
+    return edits_organisation(actor, actor.organisation_id)
 
 
 def managed_members(actor: Member) -> QuerySet[Member]:

@@ -25,7 +25,7 @@ from safehold.front.forms.playbooks import (
     initial_steps,
 )
 from safehold.front.helpers import current_member, show_action_errors
-from safehold.incidents.models import IncidentKind, Playbook, PlaybookStep
+from safehold.incidents.models import IncidentKind, Playbook
 from safehold.incidents.playbook_actions import (
     MAX_STEPS,
     may_edit_playbooks,
@@ -42,7 +42,7 @@ def _editor(request: HttpRequest) -> tuple[Member, Organisation]:
     """Return the signed-in coordinator or admin and their organisation, or raise
     Http404 for anyone else."""
     member = current_member(request)
-    if member.organisation is None or not may_edit_playbooks(member, member.organisation_id):
+    if not may_edit_playbooks(member, member.organisation_id) or member.organisation is None:
         raise Http404
     return member, member.organisation
 
@@ -72,8 +72,8 @@ def playbook_list(request: HttpRequest) -> HttpResponse:
     _member, organisation = _editor(request)
     rows = []
     for kind in IncidentKind:
-        playbook = playbook_for(organisation, kind)
-        count = PlaybookStep.objects.filter(playbook=playbook).count()
+        playbook = playbook_for(organisation, kind)  # its steps come with it
+        count = len(playbook.steps.all())
         rows.append(PlaybookRow(kind.value, str(kind.label), playbook_name(playbook), count))
     return render(request, "front/playbooks/list.html", {"rows": rows, "section": "playbooks"})
 
@@ -85,7 +85,7 @@ def _page(
     formset: PlaybookStepFormSet | None = None,
     names_form: PlaybookNameForm | None = None,
 ) -> HttpResponse:
-    steps = PlaybookStep.objects.filter(playbook=playbook).order_by("position")
+    steps = playbook.steps.all()  # fetched in order with the playbook
     context = {
         "playbook": playbook,
         "name": playbook_name(playbook),

@@ -144,17 +144,19 @@ class ResponderRow:
     is_available: bool
 
 
+_KIND_LABELS = dict(ResponderKind.choices)
+_LANGUAGE_NAMES = dict(LANGUAGES)
+
+
 def _row(member: Member) -> ResponderRow:
     profile: ResponderProfile | None = getattr(member, "responder_profile", None)
     if profile is None:
         return ResponderRow(member, None, [], [], is_available=False)
-    kind_labels = dict(ResponderKind.choices)
-    language_names = dict(LANGUAGES)
     return ResponderRow(
         member,
         profile,
-        [str(kind_labels.get(kind, kind)) for kind in profile.kinds],
-        [str(language_names.get(code, code)) for code in profile.languages],
+        [str(_KIND_LABELS.get(kind, kind)) for kind in profile.kinds],
+        [str(_LANGUAGE_NAMES.get(code, code)) for code in profile.languages],
         is_available=profile.availability == Availability.AVAILABLE,
     )
 
@@ -167,15 +169,11 @@ def _rows(actor: Member, kind: str, availability: str) -> list[ResponderRow]:
         .filter(Q(responder_profile__isnull=False) | Q(role=Role.RESPONDER))
         .select_related("responder_profile")
     )
-    rows = [_row(member) for member in members]
-    if kind:
-        rows = [row for row in rows if row.profile is not None and kind in row.profile.kinds]
     if availability:
-        rows = [
-            row
-            for row in rows
-            if row.profile is not None and row.profile.availability == availability
-        ]
+        members = members.filter(responder_profile__availability=availability)
+    rows = [_row(member) for member in members]
+    if kind:  # a JSON list: matched here, as dispatch does
+        rows = [row for row in rows if row.profile is not None and kind in row.profile.kinds]
     # Names are encrypted: sorted here, which is cheap for an organisation's dozens.
     return sorted(rows, key=lambda row: str(row.member.label).casefold())
 
