@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from safehold.front.views import (
     auth,
+    board,
     documents,
     home,
     hooks,
@@ -23,6 +24,7 @@ handler500 = "safehold.front.errors.server_error"
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("dashboard/live/", home.home_live, name="home_live"),
     path("login/", auth.login_view, name="login"),
     path("logout/", auth.logout_view, name="logout"),
     path("account/password/", auth.password_change, name="password_change"),
@@ -43,6 +45,7 @@ urlpatterns = [
     path("", include("safehold.front.urls_responders")),
     # Persons
     path("persons/", persons.person_list, name="person_list"),
+    path("board/", board.pipeline_board, name="pipeline_board"),
     path("persons/new/", persons.person_create, name="person_create"),
     path("persons/<uuid:person_id>/", persons.person_detail, name="person_detail"),
     path("persons/<uuid:person_id>/reveal/", persons.person_reveal, name="person_reveal"),

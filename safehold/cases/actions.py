@@ -32,6 +32,7 @@ from safehold.crypto.envelope import blind_index
 from safehold.lib.phones import normalise_phone
 
 PHONE_INDEX_PURPOSE = "person-phone"
+CITY_INDEX_PURPOSE = "person-city"
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -54,6 +55,13 @@ PERSON_FIELDS = (
 def phone_index(e164: str) -> str:
     """Return the lookup digest of a normalised phone number."""
     return blind_index(PHONE_INDEX_PURPOSE, e164)
+
+
+def city_index(city: str) -> str:
+    """Return the lookup digest of a city as written, ignoring case and spacing."""
+    # Russian often writes the letter yo as ye (Orel for Oryol): both give one digest.
+    normalised = " ".join(city.split()).casefold().replace("\u0451", "\u0435")
+    return blind_index(CITY_INDEX_PURPOSE, normalised) if normalised else ""
 
 
 @dataclass
@@ -133,6 +141,7 @@ def open_case(
     _check_same_organisation(details, organisation)
     _check_codename_free(organisation, details.codename)
     person = Person(organisation=organisation, **vars(details))
+    person.city_index = city_index(details.city)
     person.full_clean(exclude=["organisation", "compartment", "coordinator"])
     try:
         with transaction.atomic():
@@ -169,6 +178,7 @@ def update_person(person: Person, details: PersonDetails, *, actor: Member) -> l
     if not changed:
         return []
     locked.full_clean(exclude=["organisation", "compartment", "coordinator"])
+    locked.city_index = city_index(locked.city)
     locked.updated_at = timezone.now()
     try:
         with transaction.atomic():

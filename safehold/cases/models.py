@@ -52,6 +52,11 @@ class Person(models.Model):
     origin = EncryptedTextField(_("origin"), blank=True)
     # Where the person is now; encrypted because it narrows down where to find them.
     city = EncryptedTextField(_("current city"), blank=True)
+    # The keyed digest of the normalised city: coordinators who may reveal the case can
+    # filter by city without any city being stored or compared in plaintext.
+    city_index = models.CharField(
+        max_length=64, blank=True, default="", db_index=True, editable=False
+    )
     languages = EncryptedJSONField(_("languages"), default=list, blank=True)
     notes = EncryptedTextField(_("notes"), blank=True)
     risk_level = models.CharField(

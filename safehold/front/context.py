@@ -9,6 +9,7 @@ from django.http import HttpRequest
 # Which header link is marked as the current page, by the view's URL name prefix.
 _SECTIONS = (
     ("person", "persons"),
+    ("pipeline", "board"),
     ("document", "persons"),
     ("safe_house", "safe_houses"),
     ("placement", "safe_houses"),

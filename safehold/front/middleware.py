@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 
@@ -66,6 +67,26 @@ class SecurityHeadersMiddleware:
             response["Cache-Control"] = "no-store"
             response["Pragma"] = "no-cache"
         return response
+
+
+class IdleSessionMiddleware(SessionMiddleware):
+    """Sessions end after idle minutes of a person's own activity.
+
+    Every request pushes the session's expiry forward (SESSION_SAVE_EVERY_REQUEST),
+    except requests a page makes by itself: an open dashboard polls every few seconds
+    and would otherwise keep an unattended laptop signed in for ever. Views mark such
+    requests with `request.is_background_poll`.
+    """
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        session = getattr(request, "session", None)
+        if (
+            getattr(request, "is_background_poll", False)
+            and session is not None
+            and not session.modified
+        ):
+            return response
+        return super().process_response(request, response)
 
 
 # What a member whose password must change may still reach.

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safehold.accounts.models import Compartment, Member
 from safehold.cases.models import RiskLevel, Stage
+from safehold.front.dashboard import STATE_LABELS
 from safehold.front.forms.fields import (
     CompartmentField,
     LinesField,
@@ -39,6 +40,17 @@ class PersonFilterForm(forms.Form):
     q = forms.CharField(label=_("Codename"), max_length=60, required=False)
     stage = forms.ChoiceField(
         label=_("Stage"), choices=[("", _("Any stage")), *Stage.choices], required=False
+    )
+    state = forms.ChoiceField(
+        label=_("Check-in state"),
+        choices=[("", _("Any state")), *STATE_LABELS.items()],
+        required=False,
+    )
+    city = forms.CharField(
+        label=_("City"),
+        max_length=100,
+        required=False,
+        help_text=_("Only cases you may reveal; each search by city is audited."),
     )
 
 

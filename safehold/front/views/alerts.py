@@ -315,6 +315,9 @@ def alert_ack(request: HttpRequest, alert_id: Any) -> HttpResponse:
         messages.success(request, _("You acknowledged the alert. Nobody else will be called."))
     else:
         messages.info(request, _("This alert was already acknowledged or resolved."))
+    if request.POST.get("next") == "home":
+        # Acknowledged from the dashboard: back there (htmx redraws its live part).
+        return redirect("home")
     return redirect("alert_detail", alert_id=alert.pk)
 
 

@@ -44,6 +44,8 @@ def person_move_stage(request: HttpRequest, person_id: Any) -> HttpResponse:
             show_action_errors(form, error)
         else:
             messages.success(request, _("The case moved to its new stage."))
+            if request.GET.get("next") == "board":
+                return redirect("pipeline_board")
             return redirect("person_detail", person_id=person.pk)
     context = {"form": form, "person": person, "title": _("Move to another stage")}
     return render(request, "front/persons/part_form.html", context)

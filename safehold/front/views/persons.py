@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,7 +28,8 @@ from safehold.cases.actions import (
     update_person,
 )
 from safehold.cases.gatekeepers import can, get_person_for, persons_for
-from safehold.cases.models import Document, Person
+from safehold.cases.models import Document, Person, RiskLevel
+from safehold.front.dashboard import PersonRow
 from safehold.front.forms.persons import (
     SENSITIVE_PERSON_FIELDS,
     NewPersonForm,
@@ -42,6 +44,8 @@ from safehold.front.helpers import (
     reveal_with_reason,
     show_action_errors,
 )
+from safehold.front.person_history import person_history
+from safehold.front.person_search import search_persons
 from safehold.lib.phones import mask_phone
 from safehold.shelters.gatekeepers import safe_houses_for
 from safehold.shelters.models import Placement
@@ -49,26 +53,57 @@ from safehold.shelters.models import Placement
 GET_POST = ["GET", "HEAD", "POST"]
 
 
-@require_safe
+@dataclass(frozen=True)
+class ListedPerson:
+    row: PersonRow
+    risk_level: str
+    risk_label: str
+    compartment: str
+    updated_at: datetime.datetime
+
+
+def _listed(rows: list[PersonRow]) -> list[ListedPerson]:
+    """Add what the list shows beyond the board's rows, for these rows only."""
+    facts = {
+        pk: (risk, compartment, updated)
+        for pk, risk, compartment, updated in Person.objects.filter(
+            pk__in=[row.person_id for row in rows]
+        ).values_list("pk", "risk_level", "compartment__name", "updated_at")
+    }
+    labels = dict(RiskLevel.choices)
+    listed = []
+    for row in rows:
+        risk, compartment, updated = facts[row.person_id]
+        listed.append(ListedPerson(row, risk, str(labels.get(risk, risk)), compartment, updated))
+    return listed
+
+
+@require_http_methods(GET_POST)
 def person_list(request: HttpRequest) -> HttpResponse:
-    """List reachable cases; search by codename only, so no name ever enters a URL."""
+    """List reachable cases by codename, stage and check-in state.
+
+    Searching by city is a POST: a city must never enter a URL, a log or the browser's
+    history. Its results come on one page, since they cannot be paged by links.
+    """
     member = current_member(request)
-    persons = persons_for(member, Need.VIEW).select_related("compartment")
-    form = PersonFilterForm(request.GET or None)
-    query: dict[str, str] = {}
-    if form.is_valid():
-        if codename := form.cleaned_data["q"].strip():
-            persons = persons.filter(codename__icontains=codename)
-            query["q"] = codename
-        if stage := form.cleaned_data["stage"]:
-            persons = persons.filter(stage=stage)
-            query["stage"] = stage
+    is_city_search = request.method == "POST"
+    if is_city_search:
+        form = PersonFilterForm(request.POST)
+    else:
+        data = request.GET.copy()
+        data.pop("city", None)
+        form = PersonFilterForm(data or None)
+    search = search_persons(member, form, timezone.now())
+    rows = sorted(search.rows, key=lambda row: row.codename.casefold())
+    page = Paginator(rows, max(len(rows), 1)).page(1) if is_city_search else page_of(request, rows)
     context = {
         "form": form,
-        "page": page_of(request, persons),
-        "query": urlencode(query),
-        "is_filtered": bool(query),
+        "page": page,
+        "listed": _listed(list(page.object_list)),
+        "query": "" if is_city_search else urlencode(search.query),
+        "is_filtered": search.is_filtered,
         "can_create": editable_compartments(member).exists(),
+        "may_search_city": persons_for(member, Need.REVEAL).exists(),
     }
     return render(request, "front/persons/list.html", context)
 
@@ -114,6 +149,7 @@ def _detail_context(
 ) -> dict[str, Any]:
     member = current_member(request)
     today = timezone.localdate()
+    may_edit = can(member, person, Need.EDIT)
     documents = [
         DocumentRow(doc, (doc.deadline - today).days if doc.deadline else None)
         for doc in person.documents.all()
@@ -121,7 +157,8 @@ def _detail_context(
     return {
         "person": person,
         "can_reveal": can(member, person, Need.REVEAL),
-        "can_edit": can(member, person, Need.EDIT),
+        "can_edit": may_edit,
+        "history": page_of(request, person_history(member, person, can_edit=may_edit), 100),
         "masked_phones": [(mask_phone(p.number), p.label) for p in person.phones.all()],
         "contact_count": person.trusted_contacts.count(),
         "stage_changes": person.stage_changes.select_related("actor"),

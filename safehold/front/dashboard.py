@@ -1,0 +1,307 @@
+"""What the dashboard shows: is everyone in my compartments safe, and what waits for me.
+
+Everything here is read in a fixed number of queries, whatever the number of persons:
+the dashboard of an organisation with thousands of cases is polled every few seconds.
+Encrypted person fields are never loaded; the board needs codenames, stages and the
+schedule's times only.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Max, Q, QuerySet
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from safehold.access.models import Need
+from safehold.accounts.models import Member
+from safehold.alerts.gatekeepers import alerts_for
+from safehold.alerts.models import Alert, AlertState
+from safehold.audit.models import AuditEntry
+from safehold.cases.gatekeepers import persons_for
+from safehold.cases.models import Document, DocumentStatus, Person, Stage
+from safehold.checkins.models import Schedule
+from safehold.checkins.schedule_math import ScheduleState, state_at
+from safehold.incidents.gatekeepers import incidents_for
+from safehold.incidents.models import Incident, IncidentState, IncidentTask
+
+# "This week": document deadlines due within seven days, and those already passed.
+DEADLINE_HORIZON = datetime.timedelta(days=7)
+SETTLED_STATUSES = (DocumentStatus.APPROVED, DocumentStatus.REFUSED)
+DEADLINE_ROWS = 200
+# The countdowns are in minutes; the board is redrawn at least this often.
+REFRESH_BUCKET_SECONDS = 60
+
+
+class SafetyState:
+    """A person's state on the board, most urgent first. Check-in states come from
+    `ScheduleState`; an alert not yet resolved outranks them all."""
+
+    ALERT = "alert"
+    NO_SCHEDULE = "none"
+
+
+# Sort order on the board: what needs a human comes first.
+URGENCY = {
+    SafetyState.ALERT: 0,
+    ScheduleState.MISSED: 1,
+    ScheduleState.LATE: 2,
+    ScheduleState.DUE_SOON: 3,
+    SafetyState.NO_SCHEDULE: 4,
+    ScheduleState.OK: 5,
+    ScheduleState.PAUSED: 6,
+}
+STATE_LABELS = {
+    **dict(ScheduleState.choices),
+    SafetyState.ALERT: _("Alert open"),
+    SafetyState.NO_SCHEDULE: _("No check-ins"),
+}
+STAGE_LABELS = dict(Stage.choices)
+NEEDS_ATTENTION = frozenset(
+    {SafetyState.ALERT, ScheduleState.MISSED, ScheduleState.LATE, ScheduleState.DUE_SOON}
+)
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    person_id: uuid.UUID
+    codename: str
+    stage: str
+    state: str
+    # Seconds to the next check-in deadline; negative once it has passed.
+    seconds_left: int | None
+    alert_code: str = ""
+
+    @property
+    def urgency(self) -> int:
+        return URGENCY[self.state]
+
+    @property
+    def state_label(self) -> str:
+        return str(STATE_LABELS[self.state])
+
+    @property
+    def stage_label(self) -> str:
+        return str(STAGE_LABELS.get(self.stage, self.stage))
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.seconds_left is not None and self.seconds_left < 0
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    alert: Alert
+    may_acknowledge: bool
+    # Only members who may edit the person learn the kind of a silent alert.
+    may_know_kind: bool
+
+
+@dataclass(frozen=True)
+class IncidentRow:
+    incident: Incident
+    overdue_tasks: list[str]
+
+
+@dataclass(frozen=True)
+class DeadlineRow:
+    document: Document
+    days_left: int
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.days_left < 0
+
+    @property
+    def days_overdue(self) -> int:
+        return -self.days_left
+
+
+@dataclass
+class Dashboard:
+    persons: list[PersonRow]
+    alerts: list[AlertRow]
+    incidents: list[IncidentRow]
+    deadlines: list[DeadlineRow]
+    stage_counts: list[tuple[str, str, int]]
+    state_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return len(self.persons)
+
+    @property
+    def attention_count(self) -> int:
+        return sum(1 for row in self.persons if row.state in NEEDS_ATTENTION)
+
+
+def build_dashboard(member: Member, now: datetime.datetime, today: datetime.date) -> Dashboard:
+    """Return the whole dashboard of `member` at `now`, in a fixed number of queries."""
+    alerts = awaiting_alerts(member)
+    persons = person_rows(member, now, unresolved_alert_codes(member))
+    stage_counts: dict[str, int] = defaultdict(int)
+    state_counts: dict[str, int] = defaultdict(int)
+    for row in persons:
+        stage_counts[row.stage] += 1
+        state_counts[row.state] += 1
+    return Dashboard(
+        persons=persons,
+        alerts=alerts,
+        incidents=incident_rows(member, now),
+        deadlines=deadline_rows(member, today),
+        stage_counts=[(value, str(label), stage_counts[value]) for value, label in Stage.choices],
+        state_counts=dict(state_counts),
+    )
+
+
+def person_rows(
+    member: Member,
+    now: datetime.datetime,
+    alert_codes: dict[uuid.UUID, str],
+    persons: QuerySet[Person] | None = None,
+) -> list[PersonRow]:
+    """Return every person `member` may see (or of `persons`), most urgent first."""
+    if persons is None:
+        persons = persons_for(member, Need.VIEW)
+    schedules = {
+        schedule.person_id: schedule
+        for schedule in Schedule.objects.filter(person__in=persons).only(*_SCHEDULE_FIELDS)
+    }
+    rows = []
+    for person_id, codename, stage in persons.order_by().values_list("id", "codename", "stage"):
+        schedule = schedules.get(person_id)
+        state, seconds_left = _check_in_state(schedule, now)
+        code = alert_codes.get(person_id, "")
+        if code:
+            state = SafetyState.ALERT
+        rows.append(PersonRow(person_id, codename, stage, state, seconds_left, code))
+    rows.sort(key=lambda row: (row.urgency, _deadline_order(row), row.codename.casefold()))
+    return rows
+
+
+_SCHEDULE_FIELDS = (
+    "person_id",
+    "kind",
+    "interval_minutes",
+    "daily_times",
+    "timezone",
+    "grace_minutes",
+    "is_heightened",
+    "heightened_interval_minutes",
+    "paused_until",
+    "next_deadline",
+)
+
+
+def _check_in_state(schedule: Schedule | None, now: datetime.datetime) -> tuple[str, int | None]:
+    if schedule is None:
+        return SafetyState.NO_SCHEDULE, None
+    try:
+        spec = schedule.spec()
+    except ValueError:
+        # A schedule the maths refuses is shown as "no schedule" rather than hiding
+        # the person; the check-ins page says what is wrong with it.
+        return SafetyState.NO_SCHEDULE, None
+    seconds_left = int((schedule.next_deadline - now).total_seconds())
+    return str(state_at(spec, next_deadline=schedule.next_deadline, now=now)), seconds_left
+
+
+def _deadline_order(row: PersonRow) -> float:
+    return row.seconds_left if row.seconds_left is not None else float("inf")
+
+
+def unresolved_alert_codes(member: Member) -> dict[uuid.UUID, str]:
+    """Return, per person, the code of their oldest alert nobody has resolved yet."""
+    codes: dict[uuid.UUID, str] = {}
+    rows = (
+        alerts_for(member)
+        .filter(person__isnull=False)
+        .exclude(state=AlertState.RESOLVED)
+        .order_by("-created_at")
+        .values_list("person_id", "code")
+    )
+    for person_id, code in rows:
+        codes[person_id] = code
+    return codes
+
+
+def awaiting_alerts(member: Member) -> list[AlertRow]:
+    """Return the alerts `member` may see that nobody has acknowledged, oldest first."""
+    alerts = list(
+        alerts_for(member)
+        .filter(state=AlertState.OPEN)
+        .select_related("person")
+        .order_by("created_at")
+    )
+    person_ids = {alert.person_id for alert in alerts if alert.person_id}
+    editable = set(
+        persons_for(member, Need.EDIT).filter(pk__in=person_ids).values_list("pk", flat=True)
+    )
+    told = set(
+        Alert.objects.filter(
+            pk__in=[a.pk for a in alerts], notifications__member=member
+        ).values_list("pk", flat=True)
+    )
+    return [
+        AlertRow(
+            alert,
+            may_acknowledge=alert.person_id in editable or alert.pk in told,
+            may_know_kind=alert.person_id in editable,
+        )
+        for alert in alerts
+    ]
+
+
+def incident_rows(member: Member, now: datetime.datetime) -> list[IncidentRow]:
+    """Return open incidents, each with the titles of its overdue tasks."""
+    incidents = list(
+        incidents_for(member)
+        .exclude(state=IncidentState.CLOSED)
+        .select_related("person", "safe_house", "lead")
+        .order_by("opened_at")
+    )
+    overdue: dict[uuid.UUID, list[str]] = defaultdict(list)
+    use_russian = translation.get_language() == "ru"
+    tasks = IncidentTask.objects.filter(
+        incident__in=[i.pk for i in incidents], done_at__isnull=True, due_at__lte=now
+    ).order_by("due_at", "position")
+    for task in tasks:
+        overdue[task.incident_id].append(task.title_ru if use_russian else task.title_en)
+    return [IncidentRow(incident, overdue[incident.pk]) for incident in incidents]
+
+
+def deadline_rows(member: Member, today: datetime.date) -> list[DeadlineRow]:
+    """Return open documents of reachable cases due this week or already overdue."""
+    documents = (
+        Document.objects.filter(
+            person__in=persons_for(member, Need.VIEW),
+            deadline__isnull=False,
+            deadline__lte=today + DEADLINE_HORIZON,
+        )
+        .exclude(status__in=SETTLED_STATUSES)
+        .select_related("person")
+        .only("id", "kind", "country", "status", "deadline", "person__id", "person__codename")
+        .order_by("deadline", "person__codename")[:DEADLINE_ROWS]
+    )
+    return [DeadlineRow(doc, (doc.deadline - today).days) for doc in documents if doc.deadline]
+
+
+def change_stamp(member: Member, now: datetime.datetime) -> str:
+    """Return a short stamp that changes whenever the dashboard may have changed.
+
+    Every change that matters writes an audit entry, and check-ins move their schedule;
+    the time bucket redraws the countdowns. Two index lookups: cheap enough to ask every
+    few seconds, unlike drawing the board. The audit sequence is global, so a change in
+    another organisation costs a redraw, never a missed one.
+    """
+    latest_audit = AuditEntry.objects.aggregate(latest=Max("seq"))["latest"] or 0
+    latest_checkin = Schedule.objects.filter(
+        Q(person__organisation_id=member.organisation_id)
+    ).aggregate(latest=Max("updated_at"))["latest"]
+    bucket = int(now.timestamp()) // REFRESH_BUCKET_SECONDS
+    moved = latest_checkin.timestamp() if latest_checkin else 0
+    return f"{latest_audit}-{moved:.6f}-{bucket}-{translation.get_language()}"
