@@ -31,6 +31,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Public: the person's secret check-in link, the check-in API, one-tap acknowledgement.
     path("c/<str:token>/", public.checkin_page, name="checkin_page"),
+    # The panic button now posts to the page's own URL; this address only answers pages
+    # loaded before that change, so none of them fails to call for help.
     path("c/<str:token>/sos/", public.checkin_sos, name="checkin_sos"),
     path("api/v1/checkin", public.checkin_api, name="checkin_api"),
     path("api/v1/panic", public.panic_api, name="panic_api"),

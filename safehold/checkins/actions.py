@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from safehold.accounts.models import Member
 from safehold.audit.chain import record
 from safehold.cases.models import Person
+from safehold.checkins.disguises import DisguiseKind, PageLanguage
 from safehold.checkins.models import (
     DEFAULT_TIMEZONE,
     CheckinSecret,
@@ -128,6 +129,48 @@ def issue_link(person: Person, *, actor: Member | None) -> str:
         details={"secret": str(secret.pk), "replaced": replaced},
     )
     return token
+
+
+@transaction.atomic
+def set_disguise(
+    person: Person, *, actor: Member | None, disguise: str, page_language: str
+) -> CheckinSecret:
+    """Choose how the person's page looks and which language it speaks; return the secret.
+
+    Raise ValidationError naming each choice that is not in the catalogue. The link and
+    PINs are untouched: a person keeps the same link under a new disguise.
+    """
+    errors: dict[str, str] = {}
+    if disguise not in DisguiseKind.values:
+        errors["disguise"] = _("Choose one of the listed disguises.")
+    if page_language not in PageLanguage.values:
+        errors["page_language"] = _("Choose one of the listed languages.")
+    if errors:
+        raise ValidationError(errors)
+    secret = _locked_secret(person)
+    changed = sorted(
+        name
+        for name, value in (("disguise", disguise), ("page_language", page_language))
+        if getattr(secret, name) != value
+    )
+    secret.disguise = disguise
+    secret.page_language = page_language
+    secret.updated_at = dj_timezone.now()
+    secret.save(update_fields=["disguise", "page_language", "updated_at"])
+    # The choices are not secret (the page shows them), and they help a reviewer
+    # tell which page the person was taught to use.
+    record(
+        "checkin.disguise_set",
+        actor=actor,
+        target=person,
+        details={
+            "secret": str(secret.pk),
+            "disguise": disguise,
+            "page_language": page_language,
+            "fields": changed,
+        },
+    )
+    return secret
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ from django.db import models
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 
+from safehold.checkins.disguises import DisguiseKind, PageLanguage
 from safehold.checkins.schedule_math import ScheduleKind, ScheduleSpec, ScheduleState, state_at
 from safehold.lib.ids import new_id
 
@@ -139,7 +140,8 @@ class CheckinSecretQuerySet(models.QuerySet["CheckinSecret"]):
 
 
 class CheckinSecret(models.Model):
-    """How one person proves a check-in: a personal link and two PINs.
+    """How one person proves a check-in: a personal link and two PINs, and how the
+    page behind the link looks (its disguise and language).
 
     None of them is stored. The link is found by its keyed digest (the token is shown
     once when issued). Each PIN is an HMAC-SHA256 over the person's id and the PIN,
@@ -171,6 +173,17 @@ class CheckinSecret(models.Model):
     # Channels the person has checked in by ("web,sms"): a check-in by any other is
     # recorded as unusual, and the worker raises a silent alert for it.
     known_channels = models.CharField(max_length=60, blank=True)
+    # How the personal page looks (see `checkins.disguises`). Not secret: the page
+    # itself shows it to whoever holds the link; plain so the page needs no key.
+    disguise = models.CharField(
+        _("disguise"), max_length=20, choices=DisguiseKind.choices, default=DisguiseKind.NOTES
+    )
+    page_language = models.CharField(
+        _("page language"),
+        max_length=10,
+        choices=PageLanguage.choices,
+        default=PageLanguage.BROWSER,
+    )
     created_at = models.DateTimeField(default=dj_timezone.now, editable=False)
     updated_at = models.DateTimeField(default=dj_timezone.now)
 

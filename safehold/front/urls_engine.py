@@ -33,6 +33,11 @@ urlpatterns = [
         name="person_checkins_link",
     ),
     path(
+        "persons/<uuid:person_id>/checkins/disguise/",
+        schedules.person_checkins_disguise,
+        name="person_checkins_disguise",
+    ),
+    path(
         "persons/<uuid:person_id>/checkins/pause/",
         schedules.person_checkins_pause,
         name="person_checkins_pause",

@@ -1,4 +1,5 @@
-"""Forms of a person's check-in page: schedule, PINs, pause and heightened mode.
+"""Forms of a person's check-in page: schedule, PINs, pause, heightened mode and the
+disguise of the personal page.
 
 They parse input only; `safehold.checkins.actions` decides what is allowed and says
 what is wrong. PINs are never rendered back into a page.
@@ -15,6 +16,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from safehold.checkins.disguises import DISGUISES, PageLanguage
 from safehold.checkins.models import DEFAULT_TIMEZONE
 from safehold.checkins.schedule_math import ScheduleKind
 
@@ -155,6 +157,39 @@ class HeightenedForm(forms.Form):
 
     def is_on(self) -> bool:
         return self.cleaned_data["mode"] == "on"
+
+
+def disguise_choices() -> list[tuple[str, str]]:
+    """Return each disguise with the words of its red button, in the current language.
+
+    The coordinator has to teach the person which button calls for help, so the choice
+    names it.
+    """
+    return [
+        (
+            key,
+            _("%(title)s (the red button reads “%(button)s”)")
+            % {"title": disguise.title, "button": disguise.send_label},
+        )
+        for key, disguise in DISGUISES.items()
+    ]
+
+
+class DisguiseForm(forms.Form):
+    disguise = forms.ChoiceField(
+        label=_("Disguise"),
+        choices=disguise_choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "The title, icon and words of the personal page. None of them names the "
+            "organisation or what the page is for."
+        ),
+    )
+    page_language = forms.ChoiceField(
+        label=_("Language of the page"),
+        choices=PageLanguage.choices,
+        widget=forms.RadioSelect,
+    )
 
 
 class NoFieldsForm(forms.Form):

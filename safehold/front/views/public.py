@@ -2,7 +2,8 @@
 the responder's one-tap acknowledgement link. Each is named in `front.public`.
 
 They set no cookies, need no JavaScript, and answer a wrong or expired link with the
-same neutral "not found" as any missing page.
+same neutral "not found" as any missing page. The person's page wears the disguise a
+coordinator chose (`checkins.disguises`) and never names Safehold or its purpose.
 """
 
 from __future__ import annotations
@@ -10,13 +11,15 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
-from typing import Any
+from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -26,8 +29,11 @@ from safehold.alerts.messages import kind_words
 from safehold.alerts.models import AlertKind, Notification
 from safehold.alerts.worker import wake_workers
 from safehold.cases.models import Person
+from safehold.checkins.disguises import Disguise, disguise_for, language_for
 from safehold.checkins.models import Channel as CheckinChannel
+from safehold.checkins.models import CheckinSecret
 from safehold.checkins.service import CheckinResult, check_in, find_secret_by_link
+from safehold.front.alert_facts import alert_report, next_steps
 from safehold.incidents.dispatch import accept_dispatch, decline_dispatch
 from safehold.incidents.models import Dispatch
 from safehold.lib.geo import checked_location
@@ -36,54 +42,109 @@ MAX_PIN_LENGTH = 32
 MAX_BODY = 4096
 
 
+# The panic button's name on the personal page. It travels in the POST body to the
+# page's own URL, so neither the address bar nor the history ever names its purpose.
+SEND_BUTTON = "send"
+# What the personal page says above its forms: nothing, saved, try again, wait.
+Notice = Literal["", "done", "retry", "wait"]
+
+
 def _new_request_id() -> str:
     return secrets.token_urlsafe(16)
 
 
-def _checkin_answer(request: HttpRequest, result: CheckinResult | None, token: str) -> HttpResponse:
-    # The same page and status for the normal and the duress PIN: only `result.status`
-    # shapes it, and both PINs give "accepted".
-    return render(
-        request,
-        "front/public/checkin.html",
-        {"result": result, "token": token, "request_id": _new_request_id()},
+@dataclass(frozen=True)
+class _PageLook:
+    disguise: Disguise
+    language: str | None  # None: the browser's language, as the middleware chose it
+
+
+def _look_of(secret: CheckinSecret) -> _PageLook:
+    # `find_secret_by_link` reads ids only (the check-in's hot path); the page's face
+    # costs one more primary-key read, and only here.
+    row = (
+        CheckinSecret.objects.filter(pk=secret.pk).values_list("disguise", "page_language").first()
     )
+    disguise, language = row if row is not None else ("", "")
+    return _PageLook(disguise_for(disguise), language_for(language))
+
+
+def _notice_of(result: CheckinResult) -> Notice:
+    # Both PINs give "accepted", so the duress PIN gets the very same page.
+    notices: dict[str, Notice] = {"accepted": "done", "wrong_pin": "retry", "slow_down": "wait"}
+    return notices[result.status]
+
+
+def _personal_page(
+    request: HttpRequest, secret: CheckinSecret, *, notice: Notice = "", wait_seconds: int = 0
+) -> HttpResponse:
+    """Render the person's disguised page with `notice` above its forms.
+
+    Only the disguise, the notice and a fresh request id shape it: a check-in with either
+    PIN and a press of the panic button all read "done" and look the same.
+    """
+    look = _look_of(secret)
+    chosen = translation.override(look.language) if look.language else nullcontext()
+    with chosen:
+        response = render(
+            request,
+            "front/public/checkin.html",
+            {
+                "disguise": look.disguise,
+                "notice": notice,
+                "wait_seconds": wait_seconds,
+                "request_id": _new_request_id(),
+                "send_button": SEND_BUTTON,
+            },
+        )
+        # LocaleMiddleware would otherwise name the browser's language, not the page's.
+        response["Content-Language"] = translation.get_language()
+    # The secret link must never leave in a Referer, even to this site's other pages.
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @csrf_exempt  # the PIN is the credential; a cookie a cheap phone drops must not silence it
 @require_http_methods(["GET", "HEAD", "POST"])
 def checkin_page(request: HttpRequest, token: str) -> HttpResponse:
-    """The person's secret check-in page: a PIN box that works without JavaScript."""
+    """The person's secret page: a PIN box and the panic button, without JavaScript.
+
+    Both forms post here, so the browser's history holds one neutral address; the panic
+    button is told apart by its name in the body.
+    """
     secret = find_secret_by_link(token)
     if secret is None:
         raise Http404
     if request.method != "POST":
-        return _checkin_answer(request, None, token)
+        return _personal_page(request, secret)
+    if SEND_BUTTON in request.POST:
+        # Checked first: a body that somehow carries a PIN too still calls for help.
+        _panic(secret.person_id, CheckinChannel.WEB, request.POST.get("text", ""))
+        return _personal_page(request, secret, notice="done")
     pin = request.POST.get("pin", "")[:MAX_PIN_LENGTH]
     request_id = request.POST.get("request_id", "")[:64] or _new_request_id()
     result = check_in(
         secret, pin, channel=CheckinChannel.WEB, request_id=request_id, now=timezone.now()
     )
-    return _checkin_answer(request, result, token)
+    return _personal_page(
+        request, secret, notice=_notice_of(result), wait_seconds=result.retry_after_seconds
+    )
 
 
 @csrf_exempt  # as the check-in page: nothing but the secret link is needed
 @require_POST
 def checkin_sos(request: HttpRequest, token: str) -> HttpResponse:
-    """The SOS button on the person's page: a panic at once, no PIN asked.
+    """The panic button's former address: a panic at once, no PIN asked.
 
-    The page that follows says only "Saved.", as after a check-in, for whoever takes
-    the phone next.
+    The page now posts its panic button to its own URL (no "sos" in any history); this
+    route stays so that a page loaded before that change still calls for help. The
+    answer is the same neutral page as after a check-in.
     """
     secret = find_secret_by_link(token)
     if secret is None:
         raise Http404
     _panic(secret.person_id, CheckinChannel.WEB, request.POST.get("text", ""))
-    return render(
-        request,
-        "front/public/checkin.html",
-        {"result": None, "sos_sent": True, "token": token, "request_id": _new_request_id()},
-    )
+    return _personal_page(request, secret, notice="done")
 
 
 def _panic(
@@ -184,9 +245,12 @@ def _notification_for(token: str) -> Notification:
 @csrf_exempt  # the signed link is the credential, and it can do one thing only
 @require_http_methods(["GET", "HEAD", "POST"])
 def alert_ack_link(request: HttpRequest, token: str) -> HttpResponse:
-    """A responder's one-tap page: what the alert is, and a button to acknowledge it.
+    """A responder's one-tap page: what the alert is, what this member may know about it,
+    what to do next, and a button to acknowledge it.
 
-    Opening the link changes nothing (mail scanners open links); the button does.
+    Opening the link changes nothing (mail scanners open links); the button does. The
+    link speaks for its member only, so the page shows what the signed-in alert page
+    would show that member (`front.alert_facts`).
     """
     notification = _notification_for(token)
     alert = notification.alert
@@ -197,16 +261,26 @@ def alert_ack_link(request: HttpRequest, token: str) -> HttpResponse:
         acknowledged_now = acknowledge_alert(alert, actor=notification.member, via="link")
         if acknowledged_now:
             transaction.on_commit(wake_workers)
-    return render(
+        alert.refresh_from_db()
+    member = notification.member
+    response = render(
         request,
         "front/public/ack.html",
         {
             "alert": alert,
             "notification": notification,
+            # The notifications' words: a phone's screen may be seen by others, so a
+            # duress check-in reads as any urgent alert here too.
             "kind_words": kind_words(alert.kind),
             "acknowledged_now": acknowledged_now,
+            "acknowledged_by_you": alert.acknowledged_by_id == member.pk,
+            "report": alert_report(alert, member),
+            "next_steps": next_steps(alert),
         },
     )
+    # The token is this member's credential: never hand it on in a Referer.
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def _dispatch_answer(request: HttpRequest, notification: Notification) -> HttpResponse:

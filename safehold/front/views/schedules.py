@@ -1,5 +1,5 @@
 """A person's check-ins: the schedule's state, recent check-ins, and the coordinator's
-controls (schedule, PINs, personal link, pause, heightened mode).
+controls (schedule, PINs, personal link and its disguise, pause, heightened mode).
 
 Every change is a POST to its own URL and answers with a redirect back to the page,
 except issuing a link: its token is shown in that one response and nowhere else.
@@ -33,13 +33,16 @@ from safehold.checkins.actions import (
     issue_link,
     pause,
     resume,
+    set_disguise,
     set_heightened,
     set_pins,
     set_schedule,
 )
+from safehold.checkins.disguises import DisguiseKind, PageLanguage, disguise_for
 from safehold.checkins.models import DEFAULT_TIMEZONE, Checkin, CheckinSecret, Outcome, Schedule
 from safehold.checkins.schedule_math import ScheduleState
 from safehold.front.forms.checkins import (
+    DisguiseForm,
     HeightenedForm,
     NoFieldsForm,
     PauseForm,
@@ -144,6 +147,7 @@ def _page(
         "pause_form": PauseForm(prefix="pause", zone=zone),
         "heightened_form": HeightenedForm(initial=heightened_initial, prefix="heightened"),
         "link_form": NoFieldsForm(prefix="link"),
+        "disguise_form": DisguiseForm(initial=_disguise_initial(secret), prefix="disguise"),
         "resume_form": NoFieldsForm(prefix="resume"),
     }
     page_forms.update({f"{name}_form": form for name, form in bound.items()})
@@ -155,6 +159,7 @@ def _page(
         "view": _schedule_view(schedule, now) if schedule else None,
         "has_pins": bool(secret and secret.pin_digest),
         "has_link": bool(secret and secret.link_index),
+        "disguise": disguise_for(secret.disguise if secret else ""),
         "wrong_pins_in_a_row": secret.failures if secret and can_edit else 0,
         "checkins": _checkin_rows(person, can_edit=can_edit),
         "open_alerts": [
@@ -169,6 +174,12 @@ def _page(
         **page_forms,
     }
     return render(request, "front/checkins/person.html", context)
+
+
+def _disguise_initial(secret: CheckinSecret | None) -> dict[str, str]:
+    if secret is None:
+        return {"disguise": DisguiseKind.NOTES, "page_language": PageLanguage.BROWSER}
+    return {"disguise": secret.disguise, "page_language": secret.page_language}
 
 
 def _done(request: HttpRequest, person: Person, message: str) -> HttpResponse:
@@ -297,3 +308,23 @@ def person_checkins_heightened(request: HttpRequest, person_id: Any) -> HttpResp
             message = _("Heightened mode is on.") if form.is_on() else _("Heightened mode is off.")
             return _done(request, person, message)
     return _page(request, person, heightened=form)
+
+
+@require_POST
+def person_checkins_disguise(request: HttpRequest, person_id: Any) -> HttpResponse:
+    """Choose the disguise and language of the person's page; the link stays the same."""
+    member, person = _editable_person(request, person_id)
+    form = DisguiseForm(request.POST, prefix="disguise")
+    if form.is_valid():
+        try:
+            set_disguise(
+                person,
+                actor=member,
+                disguise=form.cleaned_data["disguise"],
+                page_language=form.cleaned_data["page_language"],
+            )
+        except ValidationError as error:
+            show_action_errors(form, error)
+        else:
+            return _done(request, person, _("The personal page's disguise was saved."))
+    return _page(request, person, disguise=form)
