@@ -117,16 +117,41 @@ class Schedule(models.Model):
 
     def spec(self) -> ScheduleSpec:
         """Return the schedule as the pure maths sees it."""
-        return ScheduleSpec(
+        return schedule_spec(
             kind=self.kind,
-            interval=_minutes(self.interval_minutes),
-            grace=datetime.timedelta(minutes=self.grace_minutes),
-            daily_times=tuple(parse_daily_time(t) for t in self.daily_times),
+            interval_minutes=self.interval_minutes,
+            grace_minutes=self.grace_minutes,
+            daily_times=self.daily_times,
             timezone=self.timezone,
-            heightened_interval=_minutes(self.heightened_interval_minutes),
+            heightened_interval_minutes=self.heightened_interval_minutes,
             is_heightened=self.is_heightened,
             paused_until=self.paused_until,
         )
+
+
+def schedule_spec(
+    *,
+    kind: str,
+    interval_minutes: int | None,
+    grace_minutes: int,
+    daily_times: list[str],
+    timezone: str,
+    heightened_interval_minutes: int | None,
+    is_heightened: bool,
+    paused_until: datetime.datetime | None,
+) -> ScheduleSpec:
+    """Return the maths' view of a schedule's stored fields (also read as plain values,
+    where thousands of schedules are shown at once); raise ValueError if inconsistent."""
+    return ScheduleSpec(
+        kind=kind,
+        interval=_minutes(interval_minutes),
+        grace=datetime.timedelta(minutes=grace_minutes),
+        daily_times=tuple(parse_daily_time(t) for t in daily_times),
+        timezone=timezone,
+        heightened_interval=_minutes(heightened_interval_minutes),
+        is_heightened=is_heightened,
+        paused_until=paused_until,
+    )
 
 
 def _minutes(value: int | None) -> datetime.timedelta | None:

@@ -123,7 +123,9 @@ def test_open_incidents_show_their_overdue_tasks(world: World) -> None:
     )
     content = login(world.coordinator).get("/").content.decode()
     assert "1 open incident" in words(content)
-    incidents = content[content.index('id="incidents-heading"') : content.index('id="persons-heading"')]
+    incidents = content[
+        content.index('id="incidents-heading"') : content.index('id="persons-heading"')
+    ]
     assert "Person missing" in incidents
     assert "Falcon" in incidents
     # Opened three hours ago: the steps due within 15 and 60 minutes are late, the

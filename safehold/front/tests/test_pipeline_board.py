@@ -23,7 +23,9 @@ def test_the_board_shows_each_case_in_its_stage_column(world: World) -> None:
     move_stage(heron, "sheltered", actor=world.coordinator, reason="Arrived")
     content = login(world.coordinator).get("/board/").content.decode()
     intake = content[content.index('id="column-intake"') : content.index('id="column-assessment"')]
-    sheltered = content[content.index('id="column-sheltered"') : content.index('id="column-documents')]
+    sheltered = content[
+        content.index('id="column-sheltered"') : content.index('id="column-documents')
+    ]
     assert "Falcon" in intake and "Heron" not in intake
     assert "Heron" in sheltered
 
@@ -84,7 +86,10 @@ def test_the_city_search_is_a_post_audited_and_for_revealers_only(world: World) 
     assert entry.actor_id == world.coordinator.pk
     assert "Novgorod" not in entry.details_token
     # A viewer may not reveal cases, so a city finds nothing for them.
-    assert "Heron" not in login(world.viewer).post("/persons/", {"city": "Nizhny Novgorod"}).content.decode()
+    assert (
+        "Heron"
+        not in login(world.viewer).post("/persons/", {"city": "Nizhny Novgorod"}).content.decode()
+    )
     assert heron.city_index and "Novgorod" not in heron.city_index
 
 

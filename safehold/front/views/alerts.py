@@ -38,15 +38,12 @@ from safehold.alerts.models import (
 )
 from safehold.alerts.worker import wake_workers
 from safehold.cases.gatekeepers import can, get_person_for, persons_for
-from safehold.checkins.models import Channel as CheckinChannel
+from safehold.front.alert_facts import alert_report
 from safehold.front.forms.alerts import AlertFilterForm, ResolveForm
 from safehold.front.helpers import current_member, page_of, show_action_errors
 from safehold.front.views.escalation import visible_compartments
-from safehold.inbound.models import GatewayKind
 from safehold.incidents.actions import may_open_from
 from safehold.incidents.gatekeepers import can_manage, incident_of
-from safehold.shelters.gatekeepers import can as can_see_house
-from safehold.shelters.models import SafeHouse
 
 _STATE_ORDER = Case(
     When(state=AlertState.OPEN, then=Value(0)),
@@ -56,20 +53,35 @@ _STATE_ORDER = Case(
 )
 
 
-def span_text(delta: datetime.timedelta) -> str:
-    """Return a length of time in words, e.g. "2 d 3 h 5 min" (whole minutes, no sign)."""
+@dataclass(frozen=True)
+class SpanWords:
+    """The words of `span_text`, translated once for pages that print thousands."""
+
+    under_a_minute: str
+    days: str
+    hours: str
+    minutes: str
+
+
+def span_words() -> SpanWords:
+    return SpanWords(_("under a minute"), _("%(count)s d"), _("%(count)s h"), _("%(count)s min"))
+
+
+def span_text(delta: datetime.timedelta, words: SpanWords | None = None) -> str:
+    """Return a length of time in words, e.g. "2 d 3 h" or "3 h 5 min" (no sign)."""
+    words = words or span_words()
     minutes = int(abs(delta.total_seconds()) // 60)
     if minutes == 0:
-        return _("under a minute")
+        return words.under_a_minute
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
     parts = []
     if days:
-        parts.append(_("%(count)s d") % {"count": days})
+        parts.append(words.days % {"count": days})
     if hours:
-        parts.append(_("%(count)s h") % {"count": hours})
+        parts.append(words.hours % {"count": hours})
     if minutes and not days:
-        parts.append(_("%(count)s min") % {"count": minutes})
+        parts.append(words.minutes % {"count": minutes})
     return " ".join(parts)
 
 
@@ -213,7 +225,7 @@ def _detail(
         "can_see_policy": person is not None
         and visible_compartments(member).filter(pk=person.compartment_id).exists(),
         "resolve_form": resolve_form or ResolveForm(prefix="resolve"),
-        "report": _report(alert, member) if alert.context else None,
+        "report": alert_report(alert, member),
         **_incident_context(member, alert, may_edit=may_edit),
     }
     return render(request, "front/alerts/detail.html", context)
@@ -227,64 +239,6 @@ def _incident_context(member: Member, alert: Alert, *, may_edit: bool) -> dict[s
         "incident": incident,
         "may_open_incident": incident is None and may_edit and may_open_from(alert),
     }
-
-
-@dataclass(frozen=True)
-class _Message:
-    received_at: datetime.datetime | None
-    channel: str
-    text: str
-    location: tuple[float, float] | None
-
-
-@dataclass(frozen=True)
-class _Report:
-    """What came with a panic or a cry for help, for whoever may see the alert."""
-
-    messages: list[_Message]
-    last_checkin_at: datetime.datetime | None
-    safe_house: SafeHouse | None  # only if the member may see that house
-
-
-CHANNEL_NAMES: dict[str, str] = {
-    **{str(value): str(label) for value, label in CheckinChannel.choices},
-    **{str(value): str(label) for value, label in GatewayKind.choices},
-}
-
-
-def _report(alert: Alert, member: Member) -> _Report:
-    # Everyone who may see the alert is someone asked to act on it: a responder on the
-    # way needs the words and the place. The safe house stays behind its own rights.
-    context = alert.context or {}
-    found = [_message(m) for m in context.get("messages", []) if isinstance(m, dict)]
-    house = None
-    house_id = context.get("safe_house")
-    if house_id:
-        candidate = SafeHouse.objects.filter(pk=house_id).first()
-        if candidate is not None and can_see_house(member, candidate, Need.VIEW):
-            house = candidate
-    return _Report(found, _time(context.get("last_checkin_at")), house)
-
-
-def _message(entry: dict[str, Any]) -> _Message:
-    location = entry.get("location")
-    where = (
-        (float(location[0]), float(location[1]))
-        if isinstance(location, list) and len(location) == 2
-        else None
-    )
-    channel = str(entry.get("channel", ""))
-    return _Message(_time(entry.get("received_at")), CHANNEL_NAMES.get(channel, channel),
-                    str(entry.get("text", "")), where)  # fmt: skip
-
-
-def _time(value: object) -> datetime.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.datetime.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 @require_safe

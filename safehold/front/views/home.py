@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_safe
 
 from safehold.front.dashboard import DEADLINE_HORIZON, build_dashboard, change_stamp
@@ -29,12 +30,17 @@ def _context(request: HttpRequest, stamp: str) -> dict[str, object]:
     }
 
 
+# Compressed: the board of 2,000 persons is about 400 KB of repetitive rows, 10x less
+# gzipped. Nothing a visitor sends is reflected into these pages (the poll's stamp is
+# compared, never echoed), and Django masks the CSRF token per response: no BREACH.
+@gzip_page
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     stamp = change_stamp(current_member(request), timezone.now())
     return render(request, "front/home.html", _context(request, stamp))
 
 
+@gzip_page
 @require_safe
 def home_live(request: HttpRequest) -> HttpResponse:
     """Return the dashboard's live part, or 204 when nothing changed since `seen`."""

@@ -1,4 +1,4 @@
-"""`safehold bench checkins|duress|panic …`: run a benchmark from the checkout's bench/ folder."""
+"""`safehold bench <name> …`: run a benchmark from the checkout's bench/ folder."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 BENCH_DIR = Path(__file__).resolve().parents[4] / "bench"
-BENCHMARKS = ["checkins", "duress", "panic"]
+BENCHMARKS = ["checkins", "dashboard", "duress", "panic"]
 
 
 class Command(BaseCommand):
-    help = "Run a benchmark (checkins, duress, panic) and print its JSON result; see BENCHMARKS.md."
+    help = f"Run a benchmark ({', '.join(BENCHMARKS)}) and print its JSON result (BENCHMARKS.md)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("name", choices=BENCHMARKS)
