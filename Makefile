@@ -48,14 +48,15 @@ run: setup
 test-setup: $(STAMP) fonts
 	@command -v msgfmt >/dev/null && command -v xgettext >/dev/null || \
 		{ apt-get update -qq && apt-get install -y -qq gettext >/dev/null; }
-	@test -x /usr/bin/chromium || \
-		{ apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	@test -x /usr/bin/chromium && test -x /usr/bin/chromedriver || \
+		{ apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; }
+	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --silent
 
 test: test-setup
-	SAFEHOLD_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -n 2 -q
+	SAFEHOLD_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -n 2 --dist loadgroup -q
 	@if [ -n "$$SAFEHOLD_TEST_POSTGRES" ]; then \
 		echo "== the same suite on PostgreSQL =="; \
-		SAFEHOLD_DATA_DIR=$$(mktemp -d) DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -n 2 -q; \
+		SAFEHOLD_DATA_DIR=$$(mktemp -d) DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -n 2 --dist loadgroup -q; \
 	fi
 
 lint: $(STAMP)
@@ -73,4 +74,4 @@ messages: $(STAMP)
 	cd safehold && ../$(BIN)/safehold compilemessages -l ru
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info node_modules

@@ -108,10 +108,10 @@ def _timed(client, path: str, rounds: int, **params: str) -> tuple[list[float], 
 
 def _measure(coordinator, rounds: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
     from django.test import Client
-    from django.test.utils import setup_test_environment
 
-    setup_test_environment()  # allows the test client on a non-test host
-    client = Client()
+    # Not setup_test_environment(): its instrumented template rendering copies the
+    # context for every template and would time the test harness, not the server.
+    client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(coordinator)
     client.get("/")  # warm: templates, translations, the first key unwrap
     page, page_bytes, page_queries = _timed(client, "/", rounds)

@@ -11,10 +11,8 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,51 +20,24 @@ from typing import Any
 
 import pytest
 
+from safehold.testing_installation import Installation, postgres_database
 from safehold.testing_servers import SmtpSink, free_port
 
 pytestmark = pytest.mark.slow
 SCENARIO = Path(__file__).with_name("engine_scenario.py")
-POSTGRES_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
-class Installation:
-    """A data directory and database that subprocesses share."""
-
-    def __init__(self, data_dir: Path, database_url: str) -> None:
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("SAFEHOLD_")}
-        self.env.update(
-            SAFEHOLD_DATA_DIR=str(data_dir),
-            SAFEHOLD_KEY_FILE=str(data_dir / "master.key"),
-            DATABASE_URL=database_url,
-            DJANGO_SETTINGS_MODULE="safehold.settings",
-            SAFEHOLD_LOG_LEVEL="INFO",
-        )
-        self.data_dir = data_dir
-        self.workers: list[tuple[subprocess.Popen[bytes], Path]] = []
-
-    def run(self, *args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, *args], env=self.env, capture_output=True, text=True, timeout=300
-        )
-        assert result.returncode == 0, result.stderr[-2000:]
-        return result.stdout
+class EngineInstallation(Installation):
+    """An installation with the engine scenario: members with e-mail channels."""
 
     def prepare(self, members: int, sink: SmtpSink) -> None:
-        self.run("-m", "safehold.cli", "keys", "init")
-        self.run("-m", "safehold.cli", "migrate", "--no-input", "--verbosity", "0")
+        self.safehold("keys", "init")
+        self.safehold("migrate", "--no-input", "--verbosity", "0")
         template = sink.url("responder{n}@example.org")
         self.run(str(SCENARIO), "setup", str(members), template)
 
     def start_worker(self, name: str, *extra: str) -> subprocess.Popen[bytes]:
-        log = self.data_dir / f"{name}.log"
-        process = subprocess.Popen(
-            [sys.executable, "-m", "safehold.cli", "worker", "--name", name, *extra],
-            env=self.env,
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-        )
-        self.workers.append((process, log))
-        return process
+        return self.start(name, "worker", "--name", name, *extra)
 
     def stats(self) -> dict[str, Any]:
         return json.loads(self.run(str(SCENARIO), "stats"))
@@ -79,21 +50,6 @@ class Installation:
                 return stats
             time.sleep(0.3)
 
-    def log_of(self, process: subprocess.Popen[bytes]) -> str:
-        for candidate, log in self.workers:
-            if candidate is process:
-                return log.read_text(errors="replace")
-        return ""
-
-    def stop_all(self) -> None:
-        for process, _ in self.workers:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-
 
 @pytest.fixture
 def sink() -> Iterator[SmtpSink]:
@@ -103,32 +59,15 @@ def sink() -> Iterator[SmtpSink]:
 
 @pytest.fixture
 def sqlite_installation(tmp_path: Path) -> Iterator[Installation]:
-    installation = Installation(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    installation = EngineInstallation(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite3'}")
     yield installation
     installation.stop_all()
 
 
-def _postgres_database() -> Iterator[str]:
-    if not os.environ.get("SAFEHOLD_TEST_POSTGRES") and not os.environ.get(
-        "DATABASE_URL", ""
-    ).startswith("postgres"):
-        pytest.skip("PostgreSQL tests run when SAFEHOLD_TEST_POSTGRES is set")
-    import psycopg
-
-    name = f"safehold_engine_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgres://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture
 def postgres_installation(tmp_path: Path) -> Iterator[Installation]:
-    for url in _postgres_database():
-        installation = Installation(tmp_path, url)
+    for url in postgres_database("safehold_engine"):
+        installation = EngineInstallation(tmp_path, url)
         yield installation
         installation.stop_all()
 
@@ -252,7 +191,7 @@ def private_postgres(tmp_path: Path) -> Iterator[PrivatePostgres]:
 def test_the_worker_survives_a_database_restart(
     tmp_path: Path, private_postgres: PrivatePostgres, sink: SmtpSink
 ) -> None:
-    installation = Installation(tmp_path, private_postgres.url)
+    installation = EngineInstallation(tmp_path, private_postgres.url)
     try:
         installation.prepare(2, sink)
         worker = installation.start_worker("steady")
