@@ -80,9 +80,9 @@ def _measure(browser, base: str, links: list[str], profile: dict[str, float], ro
             },
         )
         sizes: list[int] = []
-        cdp.on("Network.loadingFinished", lambda event: sizes.append(event["encodedDataLength"]))
         seen: list[str] = []
-        page.on("request", lambda request: seen.append(request.url))
+        cdp.on("Network.loadingFinished", _appender(sizes, "encodedDataLength"))
+        page.on("request", lambda request, seen=seen: seen.append(request.url))
         started = time.perf_counter()
         page.goto(f"{base}/c/{links[n]}/", wait_until="load")
         first_visit.append((time.perf_counter() - started) * 1000)
@@ -102,6 +102,10 @@ def _measure(browser, base: str, links: list[str], profile: dict[str, float], ro
         "first_visit_load_p50_ms": round(statistics.median(first_visit)),
         "checkin_answer_load_p50_ms": round(statistics.median(answer)),
     }
+
+
+def _appender(into: list[int], key: str):  # type: ignore[no-untyped-def]
+    return lambda event: into.append(event[key])
 
 
 if __name__ == "__main__":
