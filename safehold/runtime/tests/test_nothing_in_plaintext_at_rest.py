@@ -10,17 +10,16 @@ import os
 import shutil
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from safehold.runtime.tests.at_rest_scenario import MARKERS
+from safehold.testing_installation import postgres_database
 
 pytestmark = pytest.mark.slow
 SCENARIO = Path(__file__).with_name("at_rest_scenario.py")
-POSTGRES_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
 def _run(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -85,20 +84,7 @@ def test_the_sqlite_files_hold_no_plaintext(tmp_path: Path) -> None:
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    if not os.environ.get("SAFEHOLD_TEST_POSTGRES") and not os.environ.get(
-        "DATABASE_URL", ""
-    ).startswith("postgres"):
-        pytest.skip("PostgreSQL tests run when SAFEHOLD_TEST_POSTGRES is set")
-    import psycopg
-
-    name = f"safehold_at_rest_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgres://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    yield from postgres_database("safehold_at_rest")
 
 
 def test_a_postgresql_dump_holds_no_plaintext(tmp_path: Path, postgres_url: str) -> None:

@@ -18,20 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from safehold.testing_browser import launch_chromium
 from safehold.testing_installation import Installation, fresh_postgres_database
 from safehold.testing_servers import HttpReceiver, free_port
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 SCENARIO = Path(__file__).with_name("scenario.py")
 ROOT = Path(__file__).resolve().parents[4]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -109,14 +99,12 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is missing: `make test` installs it")
     # Playwright's sync API runs an event loop in this thread.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        launched = launch_chromium(playwright)
         yield launched
         launched.close()
 
