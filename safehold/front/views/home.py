@@ -16,7 +16,7 @@ from safehold.front.dashboard import DEADLINE_HORIZON, build_dashboard, change_s
 from safehold.front.helpers import current_member
 
 # How often an open dashboard asks whether anything changed.
-POLL_SECONDS = 3
+POLL_SECONDS = 2
 
 
 def _context(request: HttpRequest, stamp: str) -> dict[str, object]:

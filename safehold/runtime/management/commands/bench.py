@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 BENCH_DIR = Path(__file__).resolve().parents[4] / "bench"
-BENCHMARKS = ["checkins", "dashboard", "duress", "panic", "phone_page"]
+BENCHMARKS = ["checkins", "dashboard", "duress", "live_dashboard", "panic", "phone_page"]
 
 
 class Command(BaseCommand):
