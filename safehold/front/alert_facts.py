@@ -45,6 +45,21 @@ class AlertReport:
     safe_house: SafeHouse | None  # only if the member may see that house
 
 
+def kind_label(alert: Alert, *, may_know: bool) -> str:
+    """Return the alert's kind as this member may read it.
+
+    Only those who may edit the person learn that a check-in was made under duress or
+    that PINs were guessed; everyone else reads the words the notifications use.
+    """
+    if may_know:
+        return str(alert.get_kind_display())
+    neutral: dict[str, str] = {
+        AlertKind.DURESS: _("Urgent alert"),
+        AlertKind.PIN_ATTACK: _("Security alert"),
+    }
+    return neutral.get(alert.kind, str(alert.get_kind_display()))
+
+
 def channel_name(channel: str) -> str:
     """Return a check-in or gateway channel's name in words (the key if unknown)."""
     names = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import (
@@ -37,6 +37,7 @@ from safehold.cases.gatekeepers import persons_for
 from safehold.cases.models import Document, DocumentKind, DocumentStatus, Person, Stage
 from safehold.checkins.models import Schedule, schedule_spec
 from safehold.checkins.schedule_math import ScheduleSpec, ScheduleState, state_at
+from safehold.front.alert_facts import kind_label
 from safehold.incidents.gatekeepers import incidents_for
 from safehold.incidents.models import Incident, IncidentState, IncidentTask
 
@@ -99,17 +100,13 @@ class PersonRow:
     def stage_label(self) -> str:
         return str(STAGE_LABELS.get(self.stage, self.stage))
 
-    @property
-    def is_overdue(self) -> bool:
-        return self.seconds_left is not None and self.seconds_left < 0
-
 
 @dataclass(frozen=True)
 class AlertRow:
     alert: Alert
     may_acknowledge: bool
-    # Only members who may edit the person learn the kind of a silent alert.
-    may_know_kind: bool
+    # The kind as this member may read it (see `kind_label`).
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -143,7 +140,6 @@ class Dashboard:
     incidents: list[IncidentRow]
     deadlines: list[DeadlineRow]
     stage_counts: list[tuple[str, str, int]]
-    state_counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -165,17 +161,14 @@ def build_dashboard(member: Member, now: datetime.datetime, today: datetime.date
     alerts = awaiting_alerts(member, [alert for alert in unresolved if alert.is_open])
     persons = person_rows(member, now, _codes_by_person(unresolved), visible)
     stage_counts: dict[str, int] = defaultdict(int)
-    state_counts: dict[str, int] = defaultdict(int)
     for row in persons:
         stage_counts[row.stage] += 1
-        state_counts[row.state] += 1
     return Dashboard(
         persons=persons,
         alerts=alerts,
         incidents=incident_rows(member, now),
         deadlines=deadline_rows(member, today, visible),
         stage_counts=[(value, str(label), stage_counts[value]) for value, label in Stage.choices],
-        state_counts=dict(state_counts),
     )
 
 
@@ -334,7 +327,7 @@ def awaiting_alerts(member: Member, alerts: list[Alert]) -> list[AlertRow]:
         AlertRow(
             alert,
             may_acknowledge=alert.person_id in editable or alert.pk in told,
-            may_know_kind=alert.person_id in editable,
+            kind=kind_label(alert, may_know=alert.person_id in editable),
         )
         for alert in alerts
     ]
@@ -398,15 +391,15 @@ def deadline_rows(
                 str(statuses.get(status, status)),
                 deadline,
                 days,
-                *_days_words(days),
+                *days_words(days),
             )
         )
     return rows
 
 
-def _days_words(days: int) -> tuple[str, str]:
-    """Return a deadline's distance in words and its badge (the same words as the
-    person page's documents)."""
+def days_words(days: int) -> tuple[str, str]:
+    """Return a deadline's distance in words ("3 days", "Due today", "2 days overdue")
+    and the badge that marks the last two ("warning", "danger"), else ""."""
     if days < 0:
         text = ngettext("%(overdue_days)s day overdue", "%(overdue_days)s days overdue", -days) % {
             "overdue_days": -days

@@ -18,7 +18,7 @@ from safehold.accounts.models import Member
 from safehold.alerts.gatekeepers import alerts_for
 from safehold.cases.models import Person
 from safehold.checkins.models import Checkin, Outcome
-from safehold.front.views.alerts import kind_label
+from safehold.front.alert_facts import kind_label
 from safehold.incidents.gatekeepers import incidents_for
 from safehold.shelters.gatekeepers import safe_houses_for
 

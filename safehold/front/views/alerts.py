@@ -38,7 +38,7 @@ from safehold.alerts.models import (
 )
 from safehold.alerts.worker import wake_workers
 from safehold.cases.gatekeepers import can, get_person_for, persons_for
-from safehold.front.alert_facts import alert_report
+from safehold.front.alert_facts import alert_report, kind_label
 from safehold.front.forms.alerts import AlertFilterForm, ResolveForm
 from safehold.front.helpers import current_member, page_of, show_action_errors
 from safehold.front.views.escalation import visible_compartments
@@ -83,21 +83,6 @@ def span_text(delta: datetime.timedelta, words: SpanWords | None = None) -> str:
     if minutes and not days:
         parts.append(words.minutes % {"count": minutes})
     return " ".join(parts)
-
-
-def kind_label(alert: Alert, *, may_know: bool) -> str:
-    """Return the alert's kind as this member may read it.
-
-    Only those who may edit the person learn that a check-in was made under duress or
-    that PINs were guessed; everyone else reads the words the notifications use.
-    """
-    if may_know:
-        return str(alert.get_kind_display())
-    neutral: dict[str, str] = {
-        AlertKind.DURESS: _("Urgent alert"),
-        AlertKind.PIN_ATTACK: _("Security alert"),
-    }
-    return neutral.get(alert.kind, str(alert.get_kind_display()))
 
 
 def failure_label(kind: str) -> str:

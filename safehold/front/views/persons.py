@@ -29,7 +29,7 @@ from safehold.cases.actions import (
 )
 from safehold.cases.gatekeepers import can, get_person_for, persons_for
 from safehold.cases.models import Document, Person, RiskLevel
-from safehold.front.dashboard import PersonRow
+from safehold.front.dashboard import PersonRow, days_words
 from safehold.front.forms.persons import (
     SENSITIVE_PERSON_FIELDS,
     NewPersonForm,
@@ -111,11 +111,9 @@ def person_list(request: HttpRequest) -> HttpResponse:
 @dataclass(frozen=True)
 class DocumentRow:
     document: Document
-    days_left: int | None
-
-    @property
-    def days_overdue(self) -> int:
-        return -self.days_left if self.days_left is not None else 0
+    # The deadline's distance in words and its badge (see `days_words`); "" without one.
+    days_text: str = ""
+    badge: str = ""
 
 
 @dataclass(frozen=True)
@@ -151,7 +149,9 @@ def _detail_context(
     today = timezone.localdate()
     may_edit = can(member, person, Need.EDIT)
     documents = [
-        DocumentRow(doc, (doc.deadline - today).days if doc.deadline else None)
+        DocumentRow(doc, *days_words((doc.deadline - today).days))
+        if doc.deadline
+        else DocumentRow(doc)
         for doc in person.documents.all()
     ]
     return {

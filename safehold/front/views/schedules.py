@@ -41,6 +41,7 @@ from safehold.checkins.actions import (
 from safehold.checkins.disguises import DisguiseKind, PageLanguage, disguise_for
 from safehold.checkins.models import DEFAULT_TIMEZONE, Checkin, CheckinSecret, Outcome, Schedule
 from safehold.checkins.schedule_math import ScheduleState
+from safehold.front.alert_facts import kind_label
 from safehold.front.forms.checkins import (
     DisguiseForm,
     HeightenedForm,
@@ -50,7 +51,7 @@ from safehold.front.forms.checkins import (
     ScheduleForm,
 )
 from safehold.front.helpers import current_member, show_action_errors
-from safehold.front.views.alerts import kind_label, span_text
+from safehold.front.views.alerts import span_text
 
 RECENT_CHECKINS = 20
 PIN_FIELDS = ("pins-pin", "pins-duress_pin")
