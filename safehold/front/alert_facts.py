@@ -12,7 +12,6 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from safehold.access.models import Need
@@ -127,8 +126,7 @@ def next_steps(alert: Alert) -> list[str]:
         .first()
     )
     if playbook is not None:
-        in_russian = (translation.get_language() or "").startswith("ru")
-        steps = [step.title_ru if in_russian else step.title_en for step in playbook.steps.all()]
+        steps = [step.title_in() for step in playbook.steps.all()]
         if steps:
             return steps
     return [

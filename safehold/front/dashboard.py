@@ -353,12 +353,11 @@ def incident_rows(member: Member, now: datetime.datetime) -> list[IncidentRow]:
         .order_by("opened_at")
     )
     overdue: dict[uuid.UUID, list[str]] = defaultdict(list)
-    use_russian = translation.get_language() == "ru"
     tasks = IncidentTask.objects.filter(
         incident__in=[i.pk for i in incidents], done_at__isnull=True, due_at__lte=now
     ).order_by("due_at", "position")
     for task in tasks:
-        overdue[task.incident_id].append(task.title_ru if use_russian else task.title_en)
+        overdue[task.incident_id].append(task.title_in())
     return [IncidentRow(incident, overdue[incident.pk]) for incident in incidents]
 
 

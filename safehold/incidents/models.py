@@ -12,7 +12,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from safehold.crypto.fields import EncryptedJSONField, EncryptedTextField
@@ -134,7 +134,19 @@ class OwnerRole(models.TextChoices):
     LAWYER = "lawyer", _("A lawyer (responder)")
 
 
-class PlaybookStep(models.Model):
+class TitledInTwoLanguages:
+    """A playbook step or a task: one title in English and one in Russian."""
+
+    title_en: str
+    title_ru: str
+
+    def title_in(self, language: str | None = None) -> str:
+        """Return the title in `language` (default: the active one), English unless Russian."""
+        code = language if language is not None else (translation.get_language() or "")
+        return str(self.title_ru if code.startswith("ru") else self.title_en)
+
+
+class PlaybookStep(TitledInTwoLanguages, models.Model):
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     playbook = models.ForeignKey(Playbook, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveSmallIntegerField()
@@ -154,7 +166,7 @@ class PlaybookStep(models.Model):
         return f"playbook step {self.position}"
 
 
-class IncidentTask(models.Model):
+class IncidentTask(TitledInTwoLanguages, models.Model):
     """A task of one incident, copied from its playbook so later edits change nothing."""
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)

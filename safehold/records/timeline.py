@@ -153,7 +153,7 @@ def _alerts_of(incident: Incident) -> list[Alert]:
 def _task_title(task: IncidentTask | None, language: str) -> str:
     if task is None:
         return _("a task")
-    return str(task.title_ru if language == "ru" else task.title_en)
+    return task.title_in(language)
 
 
 def _dispatch_text(event: str, kind: str, responder: str) -> str:

@@ -170,7 +170,7 @@ def incident_page(request: HttpRequest, incident: Incident, **forms: Any) -> Htt
         "tasks": [
             (
                 task,
-                task.title_ru if language == "ru" else task.title_en,
+                task.title_in(language),
                 task.done_at is None and task.due_at is not None and task.due_at <= now,
             )
             for task in incident.tasks.select_related("owner").order_by("position")
