@@ -205,6 +205,18 @@ class Bench:
         self.processes.append(process)
         return process
 
+    def serve(self) -> int:
+        """Start `safehold serve` as production runs it; return its port once it answers."""
+        port = free_port()
+        self.start("serve", "--host", "127.0.0.1", "--port", str(port), log="serve.log")
+        for _ in range(200):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    return port
+            except OSError:
+                time.sleep(0.1)
+        raise SystemExit("the server did not start")
+
     def clean_up(self) -> None:
         """Stop the processes, drop the database and remove the files, whatever happened."""
         self.stop_all()
@@ -284,14 +296,7 @@ class Bench:
         wrk = shutil.which("wrk")
         if wrk is None:
             raise SystemExit("wrk is needed for the ingest part: apt-get install wrk")
-        port = free_port()
-        self.start("serve", "--host", "127.0.0.1", "--port", str(port), log="serve.log")
-        for _ in range(100):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                time.sleep(0.1)
+        port = self.serve()
         (self.dir / "links.txt").write_text("\n".join(links) + "\n")
         script = self.dir / "checkin.lua"
         script.write_text(LUA.replace("LINKS_FILE", str(self.dir / "links.txt")))

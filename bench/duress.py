@@ -16,7 +16,6 @@ import http.client
 import json
 import random
 import shutil
-import socket
 import statistics
 import sys
 import time
@@ -37,7 +36,7 @@ def main(argv: list[str]) -> None:
     try:
         bench.django()
         links = bench.populate()[: 2 * args.requests]
-        port = _serve(bench)
+        port = bench.serve()
         timings: dict[str, list[float]] = {"normal": [], "duress": []}
         kinds = ["normal", "duress"] * args.requests
         random.Random(7).shuffle(kinds)  # noqa: S311  (a fixed order to interleave, not a secret)
@@ -67,20 +66,6 @@ def main(argv: list[str]) -> None:
     finally:
         bench.stop_all()
         shutil.rmtree(bench.dir, ignore_errors=True)
-
-
-def _serve(bench: Bench) -> int:
-    from checkins import free_port
-
-    port = free_port()
-    bench.start("serve", "--host", "127.0.0.1", "--port", str(port), log="serve.log")
-    for _ in range(100):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return port
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("the server did not start")
 
 
 def _post(

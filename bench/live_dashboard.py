@@ -23,7 +23,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from checkins import Bench, machine, percentile
-from duress import _serve
 
 PASSWORD = "bench-password-long-enough"
 
@@ -45,7 +44,7 @@ def main(argv: list[str]) -> None:
         coordinator = Member.objects.get(role="coordinator")
         coordinator.set_password(PASSWORD)
         coordinator.save()
-        port = _serve(bench)
+        port = bench.serve()
         bench.start("worker", "--name", "bench", log="worker.log")
         codenames = list(Person.objects.order_by("codename").values_list("codename", flat=True))
         latencies = _watch(f"http://127.0.0.1:{port}", coordinator, codenames[: args.alerts])

@@ -37,7 +37,6 @@ import argparse
 import http.client
 import json
 import random
-import socket
 import sys
 import time
 from collections import defaultdict
@@ -47,7 +46,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from checkins import Bench, free_port, machine, percentile, say
+from checkins import Bench, machine, percentile, say
 
 SIGNING_KEY = "bench-android-signing-key"
 CRY = "помогите"
@@ -145,17 +144,8 @@ def populate(bench: Bench, args: argparse.Namespace) -> list[Panic]:
 
 def start_safehold(bench: Bench, handoffs: Path) -> int:
     """Start `safehold serve` and `safehold worker`; return the port once it answers."""
-    port = free_port()
-    bench.start("serve", "--host", "127.0.0.1", "--port", str(port), log="serve.log")
+    port = bench.serve()
     bench.start("worker", "--name", "bench", "--handoff-log", str(handoffs), log="worker.log")
-    for _ in range(200):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        raise SystemExit("the server did not start")
     time.sleep(2)  # let the worker start and settle into idling
     return port
 

@@ -24,7 +24,6 @@ from urllib.parse import urlparse
 sys.path.insert(0, str(Path(__file__).parent))
 
 from checkins import PIN, Bench, machine
-from duress import _serve
 
 # Throughput in bytes per second and latency in ms, as Chrome's DevTools presets.
 PROFILES = {
@@ -43,7 +42,7 @@ def main(argv: list[str]) -> None:
     try:
         bench.django()
         links = bench.populate()
-        port = _serve(bench)
+        port = bench.serve()
         base = f"http://127.0.0.1:{port}"
         result: dict[str, object] = {"machine": machine(), "rounds": args.rounds}
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
