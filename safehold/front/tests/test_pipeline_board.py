@@ -109,3 +109,24 @@ def test_the_person_page_holds_the_whole_history(world: World) -> None:
     viewer_page = login(world.viewer).get(f"/persons/{world.person.pk}/").content.decode()
     assert f"Urgent alert, alert {alert.code}" in viewer_page
     assert "Duress" not in viewer_page
+
+
+def test_check_ins_in_the_history_keep_duress_from_viewers(world: World) -> None:
+    from safehold.checkins.actions import set_pins
+    from safehold.checkins.service import check_in
+
+    set_schedule(
+        world.person,
+        actor=world.coordinator,
+        kind="interval",
+        interval_minutes=60,
+        now=timezone.now(),
+    )
+    set_pins(world.person, pin="2468", duress_pin="1357", actor=world.coordinator)
+    secret = world.person.checkin_secret
+    check_in(secret, "1357", channel="web", request_id="r-1", now=timezone.now())
+    coordinator_page = login(world.coordinator).get(f"/persons/{world.person.pk}/").content.decode()
+    assert "Duress by Web page" in coordinator_page
+    viewer_page = login(world.viewer).get(f"/persons/{world.person.pk}/").content.decode()
+    assert "Check-in by Web page" in viewer_page
+    assert "Duress" not in viewer_page
