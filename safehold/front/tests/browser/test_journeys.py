@@ -11,27 +11,14 @@ raises a panic; an incident is opened and closed; the interface switches to Russ
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
 from safehold.front.tests.browser.conftest import RunningApp
+from safehold.front.tests.browser.steps import WAIT_MS, ack_link_about, sign_in
 from safehold.testing_servers import HttpReceiver
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
-
-ANNA = "anna@demo.safehold.invalid"
-ACK_LINK = re.compile(r"https?://127\.0\.0\.1:\d+/a/[A-Za-z0-9_\-.:]+/")
-# Long enough for a worker pass, a delivery and two dashboard polls on a busy machine.
-WAIT_MS = 20_000
-
-
-def sign_in(page, app: RunningApp, email: str = ANNA) -> None:  # type: ignore[no-untyped-def]
-    page.goto(app.url + "/login/")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", app.password(email))
-    page.click("main button[type=submit]")
-    page.wait_for_url(app.url + "/")
 
 
 def open_case_with_checkins(page, app: RunningApp, codename: str) -> str:  # type: ignore[no-untyped-def]
@@ -93,7 +80,7 @@ def test_a_missed_check_in_reaches_the_open_dashboard_and_is_acknowledged_from_t
     laptop.wait_for_selector("#alerts-heading ~ .table-wrap >> text=Merlin", timeout=WAIT_MS)
     assert laptop.evaluate("window.stillTheSamePage") is True
 
-    link = _ack_link_about(receiver, "Merlin")
+    link = ack_link_about(receiver, "Merlin")
     phone.goto(link)
     assert phone.locator("text=Merlin").first.is_visible()
     phone.click("button:has-text('Acknowledge')")
@@ -103,17 +90,6 @@ def test_a_missed_check_in_reaches_the_open_dashboard_and_is_acknowledged_from_t
         "#alerts-heading ~ .table-wrap >> text=Merlin", state="detached", timeout=WAIT_MS
     )
     assert laptop.evaluate("window.stillTheSamePage") is True
-
-
-def _ack_link_about(receiver: HttpReceiver, codename: str) -> str:
-    deadline = time.monotonic() + WAIT_MS / 1000
-    while time.monotonic() < deadline:
-        for request in receiver.requests:
-            body = request.body.decode(errors="replace")
-            if codename in body and (found := ACK_LINK.search(body)):
-                return found.group(0)
-        time.sleep(0.2)
-    raise AssertionError(f"no message with a link about {codename}")
 
 
 def test_sos_from_the_phone_raises_a_panic_on_the_dashboard(app: RunningApp, laptop, phone) -> None:  # type: ignore[no-untyped-def]

@@ -6,13 +6,12 @@ does the night's main job. Screenshots of each page are kept in test-artifacts/.
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
 
 from safehold.front.tests.browser.conftest import ARTEFACTS, AXE, LAPTOP, PHONE, RunningApp
-from safehold.front.tests.browser.test_journeys import ACK_LINK, ANNA, WAIT_MS, sign_in
+from safehold.front.tests.browser.steps import ANNA, WAIT_MS, ack_link_about, sign_in
 from safehold.testing_servers import HttpReceiver
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser-pages")]
@@ -84,18 +83,8 @@ def pages(app: RunningApp, browser, receiver: HttpReceiver) -> dict[str, str]:  
         "incidents": "/incidents/",
         "incident": incident,
         "phone-checkin": app.demo_link,
-        "ack-link": _ack_link(receiver),
+        "ack-link": ack_link_about(receiver),
     }
-
-
-def _ack_link(receiver: HttpReceiver) -> str:
-    deadline = time.monotonic() + WAIT_MS / 1000
-    while time.monotonic() < deadline:
-        for request in receiver.requests:
-            if found := ACK_LINK.search(request.body.decode(errors="replace")):
-                return found.group(0)
-        time.sleep(0.2)
-    raise AssertionError("no message with an acknowledgement link")
 
 
 SIGNED_OUT = ("phone-checkin", "ack-link")
